@@ -1,0 +1,72 @@
+"""`moji evaluate LABELS.csv`: expression accuracy, stability and speed, per embedder."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "evaluate", help="measure expression accuracy on hand-labeled photos",
+        description="4-class mouth accuracy, balanced eyes open/closed accuracy, confusion "
+                    "matrices (printed and as a PNG), perturbation stability and speed.")
+    p.add_argument("labels", type=Path, help="CSV with columns image,mouth[,eyes]")
+    p.add_argument("--embedder", action="append", dest="embedders",
+                   help="embedder (repeatable; 'all' for every one that loads; default expression)")
+    p.add_argument("--style", default="classic", help="style whose parts are matched")
+    p.add_argument("--perturb", type=int, default=0, metavar="N",
+                   help="also test stability on the first N photos (5 perturbations each)")
+    p.add_argument("--out", type=Path, default=Path("eval/results"),
+                   help="folder for confusion.png and summary.json")
+    p.add_argument("--misses", action="store_true", help="list the mouths it got wrong")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from moji.evaluate import (
+        EYES_CLASSES,
+        MOUTH_CLASSES,
+        evaluate,
+        format_matrix,
+        plot_confusions,
+        read_labels,
+    )
+    from pipeline.embedders import get_embedder, list_embedders
+    from pipeline.errors import MojiError
+
+    names = args.embedders or ["expression"]
+    if names == ["all"]:
+        names = list_embedders()
+    embedders = []
+    for name in names:
+        try:
+            embedders.append(get_embedder(name))
+        except MojiError as exc:
+            if args.embedders != ["all"]:
+                raise
+            print(f"skipping {name}: {exc.message}")
+    photos = read_labels(args.labels)
+    reports = evaluate(photos, embedders, args.style, perturb=args.perturb)
+    for r in reports:
+        s = r.summary()
+        print(f"\n== {r.embedder} (style {r.style}, {s['photos']} photos with a face) ==")
+        print(f"mouth 4-class accuracy:   {r.mouth_accuracy:.1%}")
+        print(f"eyes balanced accuracy:   {r.eyes_balanced_accuracy:.1%} "
+              f"({len(r.eyes_truth)} photos, {r.eyes_truth.count('closed')} closed)")
+        if r.perturbed:
+            print(f"perturbation stability:   {r.stability:.1%} ({r.stable}/{r.perturbed})")
+        print(f"embed ms per face (med.): {s['embed_ms_median']}")
+        if r.errors:
+            print(f"not evaluated:            {r.errors}")
+        print(format_matrix(r.mouth_matrix, MOUTH_CLASSES))
+        print(format_matrix(r.eyes_matrix, EYES_CLASSES))
+        if args.misses:
+            for image, truth, part in r.misses:
+                print(f"  miss: {image}: labeled {truth}, got {part}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    plot_confusions(reports, args.out / "confusion.png")
+    (args.out / "summary.json").write_text(json.dumps([r.summary() for r in reports], indent=2))
+    print(f"\nwrote {args.out / 'confusion.png'} and {args.out / 'summary.json'}")
+    return 0

@@ -1,0 +1,74 @@
+"""`moji render`: photos to sticker PNGs, one model load for all of them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pipeline.errors import MojiError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("render", help="make emoji stickers from photos",
+                              description="Make a 512x512 emoji sticker PNG from each photo.")
+    p.add_argument("photos", nargs="+", type=Path, metavar="PHOTO")
+    p.add_argument("--style", help="art style (default: $MOJI_STYLE or classic)")
+    p.add_argument("--embedder", help="embedding extractor (default: expression)")
+    p.add_argument("--parser", help="face parser: landmarks (default) or bisenet")
+    p.add_argument("--out", type=Path, default=Path("stickers"), help="output folder")
+    p.add_argument("--json", action="store_true", help="one JSON object per input on stdout")
+    p.add_argument("--svg", action="store_true", help="also write the composed SVG")
+    p.set_defaults(func=run)
+
+
+def _output_path(out: Path, photo: Path, taken: set[Path]) -> Path:
+    path = out / f"{photo.stem}.png"
+    n = 2
+    while path in taken:
+        path = out / f"{photo.stem}-{n}.png"
+        n += 1
+    taken.add(path)
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipeline import Pipeline, PipelineOptions
+
+    options = PipelineOptions()
+    if args.style:
+        options.style = args.style
+    if args.embedder:
+        options.embedder = args.embedder
+    if args.parser:
+        options.parser = args.parser
+    pipe = Pipeline.from_options(options)
+    args.out.mkdir(parents=True, exist_ok=True)
+    taken: set[Path] = set()
+    for photo in args.photos:
+        record: dict = {"input": str(photo)}
+        try:
+            try:
+                data = photo.read_bytes()
+            except OSError as exc:
+                raise MojiError("not_found", f"Cannot read {photo}: {exc.strerror}.") from None
+            sticker = pipe.render(data)
+            output = _output_path(args.out, photo, taken)
+            output.write_bytes(sticker.png)
+            if args.svg:
+                output.with_suffix(".svg").write_text(sticker.svg)
+            record.update({"ok": True, **sticker.to_dict(), "output": str(output)})
+        except MojiError as exc:
+            record.update({"ok": False, **exc.to_dict()})
+        if args.json:
+            print(json.dumps(record), flush=True)
+        elif record["ok"]:
+            parts = "  ".join(f"{kind}={p['tags'][0]}({p['similarity']:.2f})"
+                              for kind, p in record["parts"].items())
+            print(f"{photo} -> {record['output']}  {parts}  "
+                  f"[{record['timings_ms']['total']:.0f} ms]")
+        else:
+            print(f"{photo}: {record['message']} ({record['error']})", file=sys.stderr)
+    pipe.close()
+    return 0

@@ -1,0 +1,266 @@
+"""Measuring how faithfully a style's emoji follow real expressions, per embedder.
+
+The unit of truth is a hand-labeled CSV (`image,mouth[,eyes]`): mouth in the fixed tag vocabulary
+(neutral, smile, grin, open, frown), eyes open or closed. Mouths are scored in four classes, the
+distinctions a person sees at a glance: lips closed or apart, smiling or not.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+MOUTH_CLASSES = ("closed-neutral", "closed-smile", "open-smile", "open-not-smiling")
+# Tag -> 4-class mouth; optional tags map to what they look like.
+MOUTH_CLASS_OF_TAG = {
+    "neutral": "closed-neutral", "frown": "closed-neutral", "kiss": "closed-neutral",
+    "smile": "closed-smile", "smirk": "closed-smile",
+    "grin": "open-smile",
+    "open": "open-not-smiling", "tongue": "open-not-smiling",
+}
+EYES_CLASSES = ("open", "closed")
+EYES_CLASS_OF_TAG = {"closed": "closed", "open": "open", "wide": "open", "squint": "open",
+                     "wink": "open"}
+
+
+@dataclass
+class LabeledPhoto:
+    path: Path
+    mouth: str
+    eyes: str | None
+
+
+def read_labels(csv_path: Path) -> list[LabeledPhoto]:
+    """Rows of a labels CSV; relative image paths are relative to the CSV's folder."""
+    photos = []
+    with open(csv_path, newline="") as f:
+        for row in csv.DictReader(f):
+            path = Path(row["image"])
+            if not path.is_absolute():
+                path = csv_path.parent / path
+            mouth = row["mouth"].strip()
+            if mouth not in MOUTH_CLASS_OF_TAG:
+                raise ValueError(f"{csv_path}: unknown mouth tag {mouth!r} for {row['image']}")
+            eyes = (row.get("eyes") or "").strip() or None
+            photos.append(LabeledPhoto(path, mouth, eyes))
+    return photos
+
+
+def mouth_class(tags: list[str]) -> str:
+    """The 4-class mouth a part shows: open if any tag says the lips are apart."""
+    if "grin" in tags:
+        return "open-smile"
+    if "open" in tags or "tongue" in tags:
+        return "open-not-smiling"
+    if "smile" in tags or "smirk" in tags:
+        return "closed-smile"
+    return "closed-neutral"
+
+
+def eyes_class(tags: list[str]) -> str:
+    return EYES_CLASS_OF_TAG[tags[0]]
+
+
+def confusion(truth: list[str], predicted: list[str], classes: tuple[str, ...]) -> np.ndarray:
+    matrix = np.zeros((len(classes), len(classes)), int)
+    for t, p in zip(truth, predicted):
+        matrix[classes.index(t), classes.index(p)] += 1
+    return matrix
+
+
+def balanced_accuracy(matrix: np.ndarray) -> float:
+    rows = matrix.sum(axis=1)
+    recalls = [matrix[i, i] / rows[i] for i in range(len(rows)) if rows[i]]
+    return float(np.mean(recalls)) if recalls else float("nan")
+
+
+# --- perturbations: what a photo goes through between a phone and Moji ---------------------
+
+def _encode(image, fmt: str = "PNG", **kw) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **kw)
+    return out.getvalue()
+
+
+def perturbations(data: bytes) -> dict[str, bytes]:
+    """Small changes that should not change the emoji: JPEG q70, brightness +-5%, a 2 px shift,
+    a 3% rescale."""
+    from PIL import Image, ImageChops, ImageEnhance
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    w, h = image.size
+    return {
+        "jpeg70": _encode(image, "JPEG", quality=70),
+        "bright+5%": _encode(ImageEnhance.Brightness(image).enhance(1.05)),
+        "bright-5%": _encode(ImageEnhance.Brightness(image).enhance(0.95)),
+        "shift2px": _encode(ImageChops.offset(image, 2, 2)),
+        "rescale3%": _encode(image.resize((round(w * 1.03), round(h * 1.03)),
+                                          Image.Resampling.BICUBIC)),
+    }
+
+
+@dataclass
+class EmbedderReport:
+    """All the figures for one embedder on one labeled set."""
+
+    embedder: str
+    style: str
+    mouth_truth: list[str] = field(default_factory=list)
+    mouth_pred: list[str] = field(default_factory=list)
+    eyes_truth: list[str] = field(default_factory=list)
+    eyes_pred: list[str] = field(default_factory=list)
+    stable: int = 0
+    perturbed: int = 0
+    embed_ms: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    misses: list[tuple[str, str, str]] = field(default_factory=list)  # (image, truth, predicted)
+
+    @property
+    def mouth_matrix(self) -> np.ndarray:
+        return confusion(self.mouth_truth, self.mouth_pred, MOUTH_CLASSES)
+
+    @property
+    def eyes_matrix(self) -> np.ndarray:
+        return confusion(self.eyes_truth, self.eyes_pred, EYES_CLASSES)
+
+    @property
+    def mouth_accuracy(self) -> float:
+        m = self.mouth_matrix
+        return float(np.trace(m) / max(1, m.sum()))
+
+    @property
+    def eyes_balanced_accuracy(self) -> float:
+        return balanced_accuracy(self.eyes_matrix)
+
+    @property
+    def stability(self) -> float:
+        return self.stable / self.perturbed if self.perturbed else float("nan")
+
+    def summary(self) -> dict:
+        return {
+            "embedder": self.embedder, "style": self.style, "photos": len(self.mouth_truth),
+            "mouth_accuracy": round(self.mouth_accuracy, 4),
+            "eyes_balanced_accuracy": round(self.eyes_balanced_accuracy, 4),
+            "stability": round(self.stability, 4), "perturbed": self.perturbed,
+            "embed_ms_median": round(float(np.median(self.embed_ms)), 3) if self.embed_ms else None,
+            "errors": self.errors,
+        }
+
+
+def evaluate(photos: list[LabeledPhoto], embedders: list, style_name: str,
+             perturb: int = 0, progress: bool = True) -> list[EmbedderReport]:
+    """Run every embedder over the same analysed photos (one landmarker pass per photo).
+
+    `perturb`: how many photos (the first N that have a face) also get the five perturbations.
+    """
+    from tqdm import tqdm
+
+    from pipeline.analyze import AnalyzerOptions, FaceAnalyzer
+    from pipeline.decode import decode_image
+    from pipeline.errors import MojiError
+    from pipeline.index import load_index
+    from pipeline.match import match_parts
+    from pipeline.parse import parse_face
+    from pipeline.style import load_style
+
+    style = load_style(style_name)
+    indexes = {e.name: load_index(style, e) for e in embedders}
+    needs_pixels = any(e.needs_pixels for e in embedders)
+    reports = {e.name: EmbedderReport(e.name, style.name) for e in embedders}
+    analyzer = FaceAnalyzer(AnalyzerOptions())
+
+    def emoji_for(data: bytes) -> dict[str, tuple]:
+        """embedder -> (matches, embed ms), or MojiError."""
+        image = decode_image(data)
+        faces = analyzer.detect(image.rgb)
+        if not faces:
+            raise MojiError("no_face", "no face")
+        parsed = parse_face(image.rgb, faces[0], with_pixels=needs_pixels)
+        out = {}
+        for e in embedders:
+            start = time.perf_counter()
+            vectors = e.embed_face(parsed)
+            elapsed = (time.perf_counter() - start) * 1000
+            out[e.name] = (match_parts(style, indexes[e.name], vectors), elapsed)
+        return out
+
+    perturbed = 0
+    for photo in tqdm(photos, desc="evaluate", disable=not progress, unit="photo"):
+        data = photo.path.read_bytes()
+        try:
+            results = emoji_for(data)
+        except MojiError as exc:
+            for report in reports.values():
+                report.errors[exc.code] = report.errors.get(exc.code, 0) + 1
+            continue
+        for name, (matches, ms) in results.items():
+            r = reports[name]
+            r.embed_ms.append(ms)
+            truth, pred = MOUTH_CLASS_OF_TAG[photo.mouth], mouth_class(matches["mouth"].tags)
+            r.mouth_truth.append(truth)
+            r.mouth_pred.append(pred)
+            if truth != pred:
+                r.misses.append((photo.path.name, photo.mouth, matches["mouth"].part_id))
+            if photo.eyes in EYES_CLASSES:
+                r.eyes_truth.append(photo.eyes)
+                r.eyes_pred.append(eyes_class(matches["eyes"].tags))
+        if perturbed < perturb:
+            perturbed += 1
+            chosen = {name: {k: m.part_id for k, m in res[0].items()}
+                      for name, res in results.items()}
+            for variant in perturbations(data).values():
+                try:
+                    again = emoji_for(variant)
+                except MojiError:
+                    again = {}
+                for name in reports:
+                    reports[name].perturbed += 1
+                    if name in again and {k: m.part_id for k, m in again[name][0].items()} \
+                            == chosen[name]:
+                        reports[name].stable += 1
+    analyzer.close()
+    return list(reports.values())
+
+
+def plot_confusions(reports: list[EmbedderReport], path: Path) -> None:
+    """One row per embedder: mouth 4-class and eyes confusion matrices, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(reports), 2, figsize=(10, 4.2 * len(reports)), squeeze=False,
+                             gridspec_kw={"width_ratios": [1.6, 1]})
+    for row, report in zip(axes, reports):
+        for ax, matrix, classes, title in (
+            (row[0], report.mouth_matrix, MOUTH_CLASSES,
+             f"{report.embedder}: mouth, accuracy {report.mouth_accuracy:.1%}"),
+            (row[1], report.eyes_matrix, EYES_CLASSES,
+             f"eyes, balanced accuracy {report.eyes_balanced_accuracy:.1%}"),
+        ):
+            ax.imshow(matrix, cmap="Purples")
+            ax.set_xticks(range(len(classes)), classes, rotation=30, ha="right", fontsize=8)
+            ax.set_yticks(range(len(classes)), classes, fontsize=8)
+            ax.set_xlabel("emoji (predicted)")
+            ax.set_ylabel("photo (labeled)")
+            ax.set_title(title, fontsize=10)
+            for (i, j), v in np.ndenumerate(matrix):
+                ax.text(j, i, str(v), ha="center", va="center",
+                        color="white" if v > matrix.max() / 2 else "black")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def format_matrix(matrix: np.ndarray, classes: tuple[str, ...]) -> str:
+    width = max(len(c) for c in classes) + 2
+    lines = [" " * width + "".join(f"{c[:14]:>16}" for c in classes)]
+    for c, row in zip(classes, matrix):
+        lines.append(f"{c:<{width}}" + "".join(f"{v:>16}" for v in row))
+    return "\n".join(lines)

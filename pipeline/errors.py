@@ -1,0 +1,32 @@
+"""The one exception type the pipeline raises for problems a user can act on."""
+
+from __future__ import annotations
+
+# Stable error codes: `moji render --json`, the worker and the bot all key their messages on these.
+ERROR_CODES = {
+    "not_found": "The file does not exist or cannot be read.",
+    "bad_image": "The file is not an image Moji can read.",
+    "too_large": "The image is too large.",
+    "no_face": "No face was found in the photo.",
+    "unknown_style": "There is no art style by that name.",
+    "unknown_embedder": "There is no embedder by that name.",
+    "unknown_parser": "There is no face parser by that name.",
+    "model_missing": "A model file is missing.",
+    "model_corrupt": "A model file is damaged.",
+    "weights_missing": "Model weights are missing.",
+    "style_invalid": "A style pack is broken.",
+}
+
+
+class MojiError(Exception):
+    """An error with a stable `code` (see ERROR_CODES) and a message meant for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        if code not in ERROR_CODES:
+            raise ValueError(f"unknown error code {code!r}")
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def to_dict(self) -> dict[str, str]:
+        return {"error": self.code, "message": self.message}

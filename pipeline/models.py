@@ -1,0 +1,119 @@
+"""The model store: official model files, downloaded once into a cache and checked by sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+from .errors import MojiError
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """One downloadable model file: where it comes from and how to recognise it."""
+
+    name: str
+    filename: str
+    url: str
+    sha256: str
+    size: int
+    license: str
+    meta: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+FACE_LANDMARKER = ModelFile(
+    name="face_landmarker",
+    filename="face_landmarker.task",
+    url="https://storage.googleapis.com/mediapipe-models/face_landmarker/face_landmarker/float16/1/face_landmarker.task",
+    sha256="64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff",
+    size=3_758_596,
+    license="Apache-2.0",
+    meta={"landmarks": 478, "blendshapes": 52, "precision": "float16", "version": 1},
+)
+
+MODELS: dict[str, ModelFile] = {FACE_LANDMARKER.name: FACE_LANDMARKER}
+
+
+def cache_dir() -> Path:
+    """The model cache: $MOJI_CACHE_DIR, or the user's cache directory."""
+    return Path(os.environ.get("MOJI_CACHE_DIR") or user_cache_dir("moji")) / "models"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fix_hint(model: ModelFile, path: Path) -> str:
+    return (
+        f"Run `moji models fetch {model.name}` where there is internet, or download {model.url} "
+        f"and save it as {path} (set MOJI_CACHE_DIR to use another cache folder)."
+    )
+
+
+def verify(model: ModelFile, path: Path) -> None:
+    """Raise model_corrupt unless the file at `path` is exactly the official one."""
+    if path.stat().st_size != model.size or sha256_of(path) != model.sha256:
+        raise MojiError(
+            "model_corrupt",
+            f"{path} is not the official {model.filename} (size or sha256 differ). "
+            f"Delete it and fetch it again. {_fix_hint(model, path)}",
+        )
+
+
+def download(model: ModelFile, path: Path, progress: bool = True) -> Path:
+    """Download the official file to `path`, checking its sha256 before it lands."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{model.filename}.")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(model.url, timeout=30) as resp:
+            total = int(resp.headers.get("Content-Length") or model.size)
+            bar = None
+            if progress:
+                from tqdm import tqdm
+
+                bar = tqdm(total=total, unit="B", unit_scale=True, desc=model.filename)
+            for block in iter(lambda: resp.read(1 << 16), b""):
+                out.write(block)
+                if bar:
+                    bar.update(len(block))
+            if bar:
+                bar.close()
+        verify(model, tmp)
+        shutil.move(tmp, path)
+        return path
+    except MojiError:
+        raise
+    except OSError as exc:
+        raise MojiError(
+            "model_missing", f"Could not download {model.filename}: {exc}. {_fix_hint(model, path)}"
+        ) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def model_path(model: ModelFile, allow_download: bool | None = None) -> Path:
+    """Path of a verified model file, downloading it first when it is not cached yet.
+
+    Downloads are on unless MOJI_OFFLINE=1 (or `allow_download=False`).
+    """
+    path = cache_dir() / model.filename
+    if path.exists():
+        verify(model, path)
+        return path
+    if allow_download is None:
+        allow_download = os.environ.get("MOJI_OFFLINE", "") not in ("1", "true", "yes")
+    if not allow_download:
+        raise MojiError("model_missing", f"{path} does not exist. {_fix_hint(model, path)}")
+    return download(model, path)

@@ -1,0 +1,128 @@
+"""Style packs: a folder of SVG parts with metadata (docs/styles.md), loaded once and cached."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import MojiError
+from .parse import PART_KINDS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_METADATA = re.compile(r"<metadata[^>]*>(.*?)</metadata>", re.S)
+_SVG_BODY = re.compile(r"<svg\b[^>]*>(.*)</svg>", re.S)
+
+
+@dataclass(frozen=True)
+class StylePart:
+    """One SVG part: its id, kind, tags (first is the main one), parameters and drawing."""
+
+    id: str
+    kind: str
+    tags: tuple[str, ...]
+    params: dict[str, float] = field(hash=False, compare=False)
+    body: str = field(repr=False, hash=False, compare=False)  # SVG elements, no <svg>/<metadata>
+
+    @property
+    def tag(self) -> str:
+        return self.tags[0]
+
+
+@dataclass
+class Style:
+    """A loaded style pack."""
+
+    name: str
+    title: str
+    description: str
+    palette: dict[str, str]
+    skin_from_photo: bool
+    parts: dict[str, list[StylePart]]
+    path: Path
+    fingerprint: str  # sha256 over style.toml and every part file: changes when any of them does
+    layer_cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Style) and other.fingerprint == self.fingerprint
+
+    def part(self, part_id: str) -> StylePart:
+        for parts in self.parts.values():
+            for part in parts:
+                if part.id == part_id:
+                    return part
+        raise KeyError(part_id)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={len(v)}" for k, v in self.parts.items())
+        return f"Style({self.name!r}, {counts})"
+
+
+def styles_dir() -> Path:
+    """Where style packs live: $MOJI_STYLES_DIR, else the `styles` folder shipped with Moji."""
+    if os.environ.get("MOJI_STYLES_DIR"):
+        return Path(os.environ["MOJI_STYLES_DIR"])
+    import styles
+
+    return Path(styles.__file__).parent
+
+
+def list_styles(root: Path | None = None) -> list[str]:
+    root = root or styles_dir()
+    return sorted(p.parent.name for p in root.glob("*/style.toml"))
+
+
+def parse_part(svg: str, source: str = "<svg>") -> StylePart:
+    """A StylePart from an SVG document with a JSON <metadata> element."""
+    meta_match, body_match = _METADATA.search(svg), _SVG_BODY.search(svg)
+    if not meta_match or not body_match:
+        raise MojiError("style_invalid", f"{source}: no <svg> root or no <metadata> JSON.")
+    try:
+        meta = json.loads(meta_match.group(1))
+        tags = tuple(meta["tags"])
+        part = StylePart(id=meta["id"], kind=meta["kind"], tags=tags,
+                         params={k: float(v) for k, v in meta.get("params", {}).items()},
+                         body=_METADATA.sub("", body_match.group(1)).strip())
+    except (ValueError, KeyError, TypeError) as exc:
+        raise MojiError("style_invalid", f"{source}: bad part metadata ({exc}).") from None
+    if part.kind not in PART_KINDS or not part.tags:
+        raise MojiError("style_invalid", f"{source}: kind must be one of {PART_KINDS}, with tags.")
+    return part
+
+
+@functools.lru_cache(maxsize=32)
+def load_style(name: str, root: Path | None = None) -> Style:
+    """Load a style by name (cached per process)."""
+    root = root or styles_dir()
+    folder = root / name
+    toml_path = folder / "style.toml"
+    if not re.fullmatch(r"[a-z0-9_-]+", name) or not toml_path.exists():
+        raise MojiError("unknown_style",
+                        f"No style {name!r}; choose from {', '.join(list_styles(root))}.")
+    digest = hashlib.sha256(toml_path.read_bytes())
+    meta = tomllib.loads(toml_path.read_text())
+    parts: dict[str, list[StylePart]] = {kind: [] for kind in PART_KINDS}
+    for svg_path in sorted(folder.glob("parts/*/*.svg")):
+        data = svg_path.read_bytes()
+        digest.update(svg_path.name.encode() + data)
+        part = parse_part(data.decode(), str(svg_path))
+        parts[part.kind].append(part)
+    missing = [kind for kind, found in parts.items() if not found]
+    if missing:
+        raise MojiError("style_invalid", f"Style {name!r} has no parts of kind {missing}.")
+    return Style(name=meta.get("name", name), title=meta.get("title", name.title()),
+                 description=meta.get("description", ""), palette=dict(meta.get("palette", {})),
+                 skin_from_photo=bool(meta.get("skin_from_photo", False)), parts=parts,
+                 path=folder, fingerprint=digest.hexdigest())

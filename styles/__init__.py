@@ -1,0 +1,1 @@
+"""Style packs (data) and the script that generates their SVG parts (`styles.generate`)."""
