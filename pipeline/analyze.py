@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +46,6 @@ class AnalyzerOptions:
     model_path: Path | None = None
     max_faces: int = 4
     min_detection_confidence: float = 0.5
-    num_threads: int = field(default_factory=lambda: int(os.environ.get("MOJI_THREADS", 1)))
 
 
 class FaceAnalyzer:

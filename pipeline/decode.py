@@ -17,6 +17,8 @@ MAX_PIXELS = int(os.environ.get("MOJI_MAX_PIXELS", 120_000_000))
 MAX_BYTES = int(os.environ.get("MOJI_MAX_BYTES", 50 * 1024 * 1024))
 # The landmarker works on a 256 px face crop; a longer side past this only costs time.
 ANALYSIS_MAX_SIDE = int(os.environ.get("MOJI_ANALYSIS_MAX_SIDE", 1280))
+# Pillow's own bomb check (a warning past this, an error past twice this) agrees with ours.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 @dataclass
@@ -80,7 +82,10 @@ def decode_image(
             im = _to_rgb(im)
     except MojiError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise MojiError("too_large", "The image has far too many pixels (a decompression bomb?); "
+                        f"Moji takes up to {max_pixels / 1e6:.0f} megapixels.") from None
+    except UnidentifiedImageError:
         raise MojiError("bad_image", "The file is not an image Moji can read.") from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise MojiError("bad_image", f"The image could not be decoded ({exc}).") from None

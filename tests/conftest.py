@@ -1,0 +1,56 @@
+"""Shared fixtures: real photos from tests/fixtures, one pipeline per test session."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+# Tests must never touch the network: a missing model is an error that says how to fix it.
+os.environ.setdefault("MOJI_OFFLINE", "1")
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def png_bytes(image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def pipe():
+    from pipeline import Pipeline, PipelineOptions
+
+    with Pipeline.from_options(PipelineOptions(style="classic", embedder="expression")) as p:
+        yield p
+
+
+@pytest.fixture
+def no_face_png() -> bytes:
+    """A real photo without a face: scikit-image's public-domain coffee cup."""
+    from PIL import Image
+    from skimage import data
+
+    return png_bytes(Image.fromarray(data.coffee()))
+
+
+@pytest.fixture
+def two_faces_jpeg() -> bytes:
+    """Two fixture faces side by side, the right one larger."""
+    from PIL import Image
+
+    small = Image.open(FIXTURES / "neutral.jpg").convert("RGB").resize((240, 240))
+    large = Image.open(FIXTURES / "grin.jpg").convert("RGB").resize((350, 350))
+    canvas = Image.new("RGB", (620, 380), (120, 120, 120))
+    canvas.paste(small, (10, 70))
+    canvas.paste(large, (260, 15))
+    out = io.BytesIO()
+    canvas.save(out, "JPEG", quality=92)
+    return out.getvalue()

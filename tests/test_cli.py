@@ -1,0 +1,102 @@
+"""The `moji` command as other tools call it: real processes, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+MOJI = [sys.executable, "-m", "moji.cli"]
+
+
+def moji(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*MOJI, *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})}, cwd=cwd)
+
+
+def test_render_json_contract(tmp_path, no_face_png):
+    (tmp_path / "cup.png").write_bytes(no_face_png)
+    (tmp_path / "broken.jpg").write_bytes((FIXTURES / "grin.jpg").read_bytes()[:500])
+    (tmp_path / "notes.txt").write_text("hello")
+    inputs = [FIXTURES / "grin.jpg", FIXTURES / "eyes_closed.jpg", tmp_path / "cup.png",
+              tmp_path / "broken.jpg", tmp_path / "notes.txt", tmp_path / "missing.jpg"]
+    out = tmp_path / "out"
+    result = moji("render", *map(str, inputs), "--style", "avatar", "--out", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["input"] for r in records] == [str(p) for p in inputs]
+    grin, closed = records[0], records[1]
+    assert grin["ok"] and grin["style"] == "avatar" and grin["embedder"] == "expression"
+    assert grin["faces"] == 1 and set(grin["parts"]) == {"mouth", "eyes", "brows", "face"}
+    assert "grin" in grin["parts"]["mouth"]["tags"]
+    assert "closed" in closed["parts"]["eyes"]["tags"]
+    for part in grin["parts"].values():
+        assert set(part) == {"id", "tags", "similarity"}
+    assert Path(grin["output"]) == out / "grin.png" and Path(grin["output"]).stat().st_size > 1000
+    assert {"decode", "analyze", "render", "total"} <= set(grin["timings_ms"])
+    assert [r.get("error") for r in records[2:]] == ["no_face", "bad_image", "bad_image",
+                                                    "not_found"]
+    assert all(r["ok"] is False and r["message"] for r in records[2:])
+    assert "Traceback" not in result.stderr
+
+
+def test_render_reports_how_many_faces(tmp_path, two_faces_jpeg):
+    (tmp_path / "two.jpg").write_bytes(two_faces_jpeg)
+    result = moji("render", str(tmp_path / "two.jpg"), "--out", str(tmp_path), "--json")
+    record = json.loads(result.stdout)
+    assert record["ok"] and record["faces"] == 2
+    assert "grin" in record["parts"]["mouth"]["tags"]  # the larger face is the grinning one
+
+
+def test_render_unknown_style_is_a_clear_error(tmp_path):
+    result = moji("render", str(FIXTURES / "grin.jpg"), "--style", "nope", "--out", str(tmp_path))
+    assert result.returncode == 1
+    assert "No style 'nope'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_styles_list_build_preview(tmp_path):
+    from pipeline.style import styles_dir
+
+    shutil.copytree(styles_dir() / "lineart", tmp_path / "lineart")
+    env = {"MOJI_STYLES_DIR": str(tmp_path)}
+    listed = moji("styles", "list", env=env)
+    assert listed.returncode == 0 and "lineart" in listed.stdout and "emoji" in listed.stdout
+    built = moji("styles", "build", "--embedder", "expression", env=env)
+    assert built.returncode == 0, built.stderr
+    assert (tmp_path / "lineart" / "index.npz").exists()
+    preview = moji("styles", "preview", "lineart", env=env)
+    assert preview.returncode == 0, preview.stderr
+    from PIL import Image
+
+    sheet = Image.open(tmp_path / "lineart" / "preview.png")
+    assert sheet.width > 1000 and sheet.height > 500
+
+
+def test_evaluate_prints_accuracy_and_writes_a_plot(tmp_path):
+    rows = ["image,mouth,eyes", f"{FIXTURES / 'grin.jpg'},grin,open",
+            f"{FIXTURES / 'smile.jpg'},smile,open", f"{FIXTURES / 'open.jpg'},open,open",
+            f"{FIXTURES / 'eyes_closed.jpg'},neutral,closed"]
+    labels = tmp_path / "labels.csv"
+    labels.write_text("\n".join(rows) + "\n")
+    result = moji("evaluate", str(labels), "--perturb", "1", "--out", str(tmp_path / "ev"))
+    assert result.returncode == 0, result.stderr
+    assert "mouth 4-class accuracy:   100.0%" in result.stdout
+    assert "eyes balanced accuracy:   100.0%" in result.stdout
+    summary = json.loads((tmp_path / "ev" / "summary.json").read_text())
+    assert summary[0]["photos"] == 4 and summary[0]["perturbed"] == 5
+    assert (tmp_path / "ev" / "confusion.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("bench", [["pipeline", "--repeat", "1"]])
+def test_bench_pipeline_prints_stage_figures(bench):
+    result = moji("bench", *bench, str(FIXTURES / "grin.jpg"), str(FIXTURES / "smile.jpg"))
+    assert result.returncode == 0, result.stderr
+    for stage in ("decode", "analyze", "render", "total", "landmarker alone"):
+        assert stage in result.stdout
+    assert "whole pipeline / landmarker alone:" in result.stdout
