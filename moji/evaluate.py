@@ -68,7 +68,7 @@ def eyes_class(tags: list[str]) -> str:
 
 def confusion(truth: list[str], predicted: list[str], classes: tuple[str, ...]) -> np.ndarray:
     matrix = np.zeros((len(classes), len(classes)), int)
-    for t, p in zip(truth, predicted):
+    for t, p in zip(truth, predicted, strict=True):
         matrix[classes.index(t), classes.index(p)] += 1
     return matrix
 
@@ -236,7 +236,7 @@ def plot_confusions(reports: list[EmbedderReport], path: Path) -> None:
 
     fig, axes = plt.subplots(len(reports), 2, figsize=(10, 4.2 * len(reports)), squeeze=False,
                              gridspec_kw={"width_ratios": [1.6, 1]})
-    for row, report in zip(axes, reports):
+    for row, report in zip(axes, reports, strict=True):
         for ax, matrix, classes, title in (
             (row[0], report.mouth_matrix, MOUTH_CLASSES,
              f"{report.embedder}: mouth, accuracy {report.mouth_accuracy:.1%}"),
@@ -261,6 +261,6 @@ def plot_confusions(reports: list[EmbedderReport], path: Path) -> None:
 def format_matrix(matrix: np.ndarray, classes: tuple[str, ...]) -> str:
     width = max(len(c) for c in classes) + 2
     lines = [" " * width + "".join(f"{c[:14]:>16}" for c in classes)]
-    for c, row in zip(classes, matrix):
+    for c, row in zip(classes, matrix, strict=True):
         lines.append(f"{c:<{width}}" + "".join(f"{v:>16}" for v in row))
     return "\n".join(lines)

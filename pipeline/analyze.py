@@ -46,6 +46,10 @@ class AnalyzerOptions:
     model_path: Path | None = None
     max_faces: int = 4
     min_detection_confidence: float = 0.5
+    # Grey margin added around the photo, as a fraction of its longer side. Selfies and face
+    # crops fill the frame; with room around the face the landmarks come out steadier (on the
+    # shared face photos: 74% -> 82% of perturbed photos keep their emoji, same accuracy).
+    padding: float = 0.3
 
 
 class FaceAnalyzer:
@@ -66,6 +70,7 @@ class FaceAnalyzer:
             output_facial_transformation_matrixes=True,
         )
         self._landmarker = vision.FaceLandmarker.create_from_options(landmarker_options)
+        self.padding = options.padding
         # MediaPipe closes through a thread pool that is shut down early at interpreter exit, and
         # then its __del__ fails noisily; close it first (thread-exit hooks run newest first).
         threading._register_atexit(self.close)
@@ -79,12 +84,20 @@ class FaceAnalyzer:
         import mediapipe as mp
 
         height, width = rgb.shape[:2]
+        pad = int(round(max(height, width) * self.padding))
+        if pad:
+            import cv2
+
+            rgb = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_CONSTANT,
+                                     value=(128, 128, 128))
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         result = self._landmarker.detect(image)
+        padded_h, padded_w = rgb.shape[:2]
         faces = []
         for i, points in enumerate(result.face_landmarks):
-            landmarks = np.array([(p.x * width, p.y * height, p.z * width) for p in points],
-                                 dtype=np.float32)
+            landmarks = np.array(
+                [(p.x * padded_w - pad, p.y * padded_h - pad, p.z * padded_w) for p in points],
+                dtype=np.float32)
             blendshapes = {c.category_name: float(c.score) for c in result.face_blendshapes[i]}
             pose = np.asarray(result.facial_transformation_matrixes[i], dtype=np.float32)
             faces.append(FaceAnalysis(landmarks, blendshapes, pose, (width, height)))

@@ -42,7 +42,7 @@ def skin_palette(skin_rgb: tuple[int, int, int]) -> tuple[str, str]:
 def _recolour(svg: str, style: Style, skin: tuple[str, str] | None) -> str:
     if not (style.skin_from_photo and skin):
         return svg
-    for key, new in zip(("skin", "skin_shade"), skin):
+    for key, new in zip(("skin", "skin_shade"), skin, strict=True):
         old = style.palette.get(key)
         if old:
             svg = svg.replace(old, new).replace(old.lower(), new).replace(old.upper(), new)

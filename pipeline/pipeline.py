@@ -103,7 +103,7 @@ class Pipeline:
         return match_parts(style, self.index(style), self.embedder.embed_face(parsed))
 
     def render(self, data: bytes, style: str | None = None) -> Sticker:
-        """A sticker for the largest face in a photo; MojiError("no_face", ...) when there is none."""
+        """A sticker for the largest face in a photo; raises MojiError("no_face") without one."""
         timer = _Timer()
         chosen_style = load_style(style or self.options.style)
         image = decode_image(data)

@@ -15,7 +15,8 @@ from conftest import FIXTURES
 MOJI = [sys.executable, "-m", "moji.cli"]
 
 
-def moji(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def moji(*args: str, env: dict | None = None,
+         cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([*MOJI, *args], capture_output=True, text=True, timeout=300,
                           env={**os.environ, **(env or {})}, cwd=cwd)
 

@@ -24,7 +24,7 @@ from .base import Embedder
 
 # Parameters per kind: name -> (weight, value a part has when it does not declare it).
 PARAMETERS: dict[str, dict[str, tuple[float, float]]] = {
-    "mouth": {"smile": (1.0, 0.15), "open": (1.0, 0.0), "frown": (0.5, 0.0), "width": (0.25, 0.5),
+    "mouth": {"smile": (1.0, 0.15), "open": (1.0, 0.0), "frown": (0.5, 0.0), "width": (0.2, 0.5),
               "smirk": (0.35, 0.0), "pucker": (0.45, 0.0), "tongue": (0.6, 0.0)},
     "eyes": {"open_left": (1.0, 0.65), "open_right": (1.0, 0.65), "wide": (0.45, 0.0),
              "squint": (0.35, 0.2)},
@@ -32,42 +32,53 @@ PARAMETERS: dict[str, dict[str, tuple[float, float]]] = {
     "face": {"width": (1.0, 0.5), "jaw": (1.0, 0.5)},
 }
 
-# Raw measurement -> 0..1 score, linear between (raw at 0, raw at 1) and clipped. The anchors
-# were set from the distributions over the shared face photos (see `moji evaluate`): for example
-# lip gap 0.05 of the inter-eye distance is a mouth just parted, 0.30 wide open.
-CALIBRATION: dict[str, tuple[float, float]] = {
-    "smile": (0.0, 0.67),
-    "open": (0.04, 0.20),
-    "frown": (0.05, 0.45),
-    "width": (0.68, 0.98),
-    "smirk": (0.10, 0.50),
-    "pucker": (0.50, 1.0),
-    "eye_open": (0.08, 0.42),
-    "wide": (0.10, 0.60),
-    "squint": (0.20, 0.80),
-    "raise": (0.00, 0.55),
-    "furrow": (0.15, 0.75),
-    "sad": (0.05, 0.50),
-    "face_width": (0.79, 0.92),
-    "jaw": (0.78, 0.86),
+# Raw measurement -> 0..1 score: piecewise linear through (raw, score) points, flat past the ends.
+# The points come from the distributions over the shared face photos (quantiles, and the hand-
+# labeled calibration set). Flat stretches are deliberate: where most faces sit (a relaxed brow,
+# an ordinary face width) the score holds still, so that landmark noise from a re-encoded or
+# shifted photo cannot flip the chosen part; the score moves where expressions really differ.
+CALIBRATION: dict[str, tuple[tuple[float, float], ...]] = {
+    # smile blendshape + raised upper lip: 0.2 is still a resting mouth, 0.45 a clear smile
+    "smile": ((0.0, 0.12), (0.2, 0.12), (0.45, 0.7), (0.8, 0.8), (1.2, 0.9)),
+    # inner-lip gap over the inter-eye distance: 0.05 barely parted, 0.12 clearly open
+    "open": ((0.05, 0.0), (0.09, 0.5), (0.14, 0.5), (0.17, 0.7), (0.26, 0.7), (0.3, 0.9)),
+    "width": ((0.6, 0.3), (0.68, 0.5), (0.95, 0.5), (1.05, 0.8)),
+    "frown": ((0.3, 0.0), (0.55, 0.75), (0.8, 0.95)),
+    "smirk": ((0.15, 0.0), (0.4, 0.8)),
+    "pucker": ((0.5, 0.0), (0.9, 0.9)),
+    # eye aspect ratio: 0.08 shut, 0.25-0.36 an ordinary open eye, 0.45 wide
+    "eye_open": ((0.1, 0.0), (0.13, 0.35), (0.17, 0.35), (0.2, 0.65), (0.37, 0.65),
+                 (0.4, 0.8), (0.43, 0.8), (0.47, 1.0)),
+    # the blink blendshape only caps openness when it is sure
+    "blink_cap": ((0.5, 1.0), (0.8, 0.3), (1.0, 0.0)),
+    "wide": ((0.15, 0.0), (0.5, 1.0)),
+    "squint": ((0.6, 0.1), (0.8, 0.8)),
+    "raise": ((0.3, 0.35), (0.55, 0.9)),
+    "furrow": ((0.5, 0.1), (0.75, 0.9)),
+    "sad": ((0.2, 0.1), (0.45, 0.9)),
+    # face oval width over height, and jaw width over cheek width
+    "face_width": ((0.74, 0.05), (0.75, 0.15), (0.785, 0.15), (0.8, 0.5), (0.89, 0.5),
+                   (0.905, 0.85), (0.935, 0.85), (0.95, 1.0)),
+    "jaw": ((0.78, 0.1), (0.795, 0.5), (0.84, 0.5), (0.855, 0.92)),
 }
 
-UPPER_LIP_SMILE = 0.5
+UPPER_LIP_SMILE = 1.0
 BUMP_CENTRES = np.linspace(-0.2, 1.2, 15)
 BUMP_SIGMA = 0.1
 INTER_EYE = float(CANONICAL_POINTS[1, 0] - CANONICAL_POINTS[0, 0])
 
 
 def _score(name: str, raw: float) -> float:
-    lo, hi = CALIBRATION[name]
-    return float(np.clip((raw - lo) / (hi - lo), 0.0, 1.0))
+    raws, scores = zip(*CALIBRATION[name], strict=True)
+    return float(np.interp(raw, raws, scores))
 
 
 def _dist(p: np.ndarray, a: int, b: int) -> float:
     return float(np.linalg.norm(p[a] - p[b]))
 
 
-def _eye_opening(p: np.ndarray, lids: tuple[tuple[int, int], ...], corners: tuple[int, int]) -> float:
+def _eye_opening(p: np.ndarray, lids: tuple[tuple[int, int], ...],
+                 corners: tuple[int, int]) -> float:
     """Mean lid gap over eye width (the eye aspect ratio)."""
     return float(np.mean([_dist(p, up, low) for up, low in lids]) / _dist(p, *corners))
 
@@ -107,12 +118,14 @@ def face_parameters(face: ParsedFace) -> dict[str, dict[str, float]]:
 def parameters_from_measurements(m: dict[str, float]) -> dict[str, dict[str, float]]:
     """Calibrate raw measurements (see `measure`) into part parameters."""
     eye_open = {
-        side: min(_score("eye_open", m[f"eye_open_{side}"]), 1.0 - m[f"blink_{side}"])
+        side: min(_score("eye_open", m[f"eye_open_{side}"]),
+                  _score("blink_cap", m[f"blink_{side}"]))
         for side in ("left", "right")
     }
+    # A raised upper lip shows teeth: a grin, even when the smile blendshape is shy.
+    smile = m["smile"] + UPPER_LIP_SMILE * m["upper_lip_up"]
     return {
-        # A raised upper lip shows teeth: a grin, even when the smile blendshape is shy.
-        "mouth": {"smile": _score("smile", m["smile"] + UPPER_LIP_SMILE * m["upper_lip_up"]), "open": _score("open", m["open"]),
+        "mouth": {"smile": _score("smile", smile), "open": _score("open", m["open"]),
                   "frown": _score("frown", m["frown"]), "width": _score("width", m["width"]),
                   "smirk": _score("smirk", m["smirk"]), "pucker": _score("pucker", m["pucker"]),
                   "tongue": 0.0},
