@@ -42,6 +42,7 @@ def collect_photos(paths: list[Path], limit: int) -> list[Path]:
 
 
 def run_pipeline(args: argparse.Namespace) -> int:
+    import mediapipe as mp
     import numpy as np
     from tqdm import tqdm
 
@@ -65,9 +66,10 @@ def run_pipeline(args: argparse.Namespace) -> int:
     skipped = 0
     for _ in tqdm(range(args.repeat), desc="bench", unit="pass"):
         for data in photos:
-            rgb = decode_image(data).rgb
+            # The landmarker alone: MediaPipe on the decoded photo, nothing of Moji's around it.
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=decode_image(data).rgb)
             start = time.perf_counter()
-            pipe.analyzer.detect(rgb)
+            pipe.analyzer._landmarker.detect(image)
             landmarker.append((time.perf_counter() - start) * 1000)
             _sticker_png.cache_clear()  # measure the real composite + PNG encode every time
             try:
