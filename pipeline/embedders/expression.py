@@ -40,8 +40,9 @@ PARAMETERS: dict[str, dict[str, tuple[float, float]]] = {
 CALIBRATION: dict[str, tuple[tuple[float, float], ...]] = {
     # smile blendshape + raised upper lip: 0.2 is still a resting mouth, 0.45 a clear smile
     "smile": ((0.0, 0.12), (0.2, 0.12), (0.45, 0.7), (0.8, 0.8), (1.2, 0.9)),
-    # inner-lip gap over the inter-eye distance: 0.05 barely parted, 0.12 clearly open
-    "open": ((0.05, 0.0), (0.09, 0.5), (0.14, 0.5), (0.17, 0.7), (0.26, 0.7), (0.3, 0.9)),
+    # inner-lip gap over the inter-eye distance: 0.07 barely parted, 0.11 clearly open (the
+    # step was placed where it best splits closed from open lips in eval/calibration.csv)
+    "open": ((0.07, 0.0), (0.11, 0.5), (0.16, 0.5), (0.19, 0.7), (0.28, 0.7), (0.32, 0.9)),
     "width": ((0.6, 0.3), (0.68, 0.5), (0.95, 0.5), (1.05, 0.8)),
     "frown": ((0.3, 0.0), (0.55, 0.75), (0.8, 0.95)),
     "smirk": ((0.15, 0.0), (0.4, 0.8)),
