@@ -7,6 +7,7 @@ import functools
 import io
 import struct
 import zlib
+from collections import OrderedDict
 
 import numpy as np
 
@@ -67,7 +68,7 @@ def compose_svg(style: Style, chosen: dict[str, StylePart],
     return _recolour(svg, style, skin)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=32)
 def render_png(svg: str, size: int = STICKER_SIZE) -> bytes:
     """Rasterise an SVG document to a size x size RGBA PNG with CairoSVG (cached)."""
     import cairosvg
@@ -88,21 +89,31 @@ def _fit_limit(png: bytes) -> bytes:
     return out.getvalue()
 
 
+# Rasterised part layers: (style fingerprint, part id, skin, size) -> (image, corner). A few
+# hundred cropped layers are a few tens of MB; least recently used ones go first.
+_LAYERS: OrderedDict[tuple, tuple] = OrderedDict()
+MAX_LAYERS = 192
+
+
 def _layer(style: Style, part: StylePart, skin: tuple[str, str] | None, size: int):
-    """One part rasterised alone over the sticker's view box and cropped to what it covers,
-    kept per style: (PIL RGBA image, (x, y) of its top-left corner on the sticker)."""
+    """One part rasterised alone over the sticker's view box and cropped to what it covers:
+    (PIL RGBA image, (x, y) of its top-left corner on the sticker)."""
     from PIL import Image
 
-    key = (part.id, skin, size)
-    cache = style.layer_cache
-    if key not in cache:
-        if len(cache) > 2048:  # photo skin tones are quantised, but bound it anyway
-            cache.clear()
-        svg = compose_svg(style, {part.kind: part}, size=size, skin=skin)
-        image = Image.open(io.BytesIO(render_png.__wrapped__(svg, size))).convert("RGBA")
-        box = image.getbbox() or (0, 0, 1, 1)
-        cache[key] = (image.crop(box), box[:2])
-    return cache[key]
+    body = part.body.lower()
+    if skin and not any(style.palette.get(k, "\0").lower() in body for k in ("skin", "skin_shade")):
+        skin = None  # this part has no skin in it: one layer serves every skin tone
+    key = (style.fingerprint, part.id, skin, size)
+    if key in _LAYERS:
+        _LAYERS.move_to_end(key)
+        return _LAYERS[key]
+    svg = compose_svg(style, {part.kind: part}, size=size, skin=skin)
+    image = Image.open(io.BytesIO(render_png.__wrapped__(svg, size))).convert("RGBA")
+    box = image.getbbox() or (0, 0, 1, 1)
+    _LAYERS[key] = (image.crop(box), box[:2])
+    if len(_LAYERS) > MAX_LAYERS:
+        _LAYERS.popitem(last=False)
+    return _LAYERS[key]
 
 
 def encode_png(rgba: np.ndarray, level: int = 2) -> bytes:
@@ -121,7 +132,7 @@ def encode_png(rgba: np.ndarray, level: int = 2) -> bytes:
             + chunk(b"IDAT", zlib.compress(rows.tobytes(), level)) + chunk(b"IEND", b""))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)  # about 100 KB each
 def _sticker_png(style: Style, part_ids: tuple[str, ...], skin: tuple[str, str] | None,
                  size: int) -> bytes:
     from PIL import Image

@@ -50,7 +50,6 @@ class Style:
     parts: dict[str, list[StylePart]]
     path: Path
     fingerprint: str  # sha256 over style.toml and every part file: changes when any of them does
-    layer_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __hash__(self) -> int:
         return hash(self.fingerprint)

