@@ -104,6 +104,31 @@ def perturbations(data: bytes) -> dict[str, bytes]:
     }
 
 
+def still_frames(data: bytes, count: int = 24, seed: int = 0) -> list[bytes]:
+    """A still subject filmed by a phone: every frame gets sensor noise, a sub-pixel shake and
+    video-grade JPEG compression, and nothing else changes."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    pixels = np.asarray(image, dtype=np.float32)
+    frames = []
+    for _ in range(count):
+        dx, dy = rng.uniform(-0.75, 0.75, size=2)
+        shaken = image.transform(image.size, Image.Transform.AFFINE, (1, 0, dx, 0, 1, dy),
+                                 resample=Image.Resampling.BILINEAR)
+        noisy = np.asarray(shaken, dtype=np.float32) + rng.normal(0, 2.0, pixels.shape)
+        frame = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+        frames.append(_encode(frame, "JPEG", quality=85))
+    return frames
+
+
+def _mean_cosine_distance(vectors: np.ndarray, reference: np.ndarray) -> float:
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+    ref = reference / max(float(np.linalg.norm(reference)), 1e-12)
+    return float(np.mean(1.0 - unit @ ref))
+
+
 @dataclass
 class EmbedderReport:
     """All the figures for one embedder on one labeled set."""
@@ -117,6 +142,10 @@ class EmbedderReport:
     stable: int = 0
     perturbed: int = 0
     embed_ms: list[float] = field(default_factory=list)
+    # still-video jitter: per kind, frame-to-frame spread and the spread between photos
+    frame_spread: dict[str, list[float]] = field(default_factory=dict)
+    photo_vectors: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    flicker: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     misses: list[tuple[str, str, str]] = field(default_factory=list)  # (image, truth, predicted)
 
@@ -141,22 +170,44 @@ class EmbedderReport:
     def stability(self) -> float:
         return self.stable / self.perturbed if self.perturbed else float("nan")
 
+    @property
+    def jitter(self) -> float:
+        """How much a part's embedding moves over the frames of a still video, relative to how
+        far apart the embeddings of different people's photos are (0 steady, 1 as if the frames
+        were of different people), averaged over the part kinds."""
+        ratios = []
+        for kind, spreads in self.frame_spread.items():
+            vectors = np.stack(self.photo_vectors[kind])
+            unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            between = 1.0 - unit @ unit.T
+            off_diagonal = between[~np.eye(len(unit), dtype=bool)]
+            if spreads and off_diagonal.size and off_diagonal.mean() > 0:
+                ratios.append(float(np.mean(spreads)) / float(off_diagonal.mean()))
+        return float(np.mean(ratios)) if ratios else float("nan")
+
+    @property
+    def flicker_rate(self) -> float:
+        """Share of consecutive still-video frames whose emoji differ."""
+        return float(np.mean(self.flicker)) if self.flicker else float("nan")
+
     def summary(self) -> dict:
         return {
             "embedder": self.embedder, "style": self.style, "photos": len(self.mouth_truth),
             "mouth_accuracy": round(self.mouth_accuracy, 4),
             "eyes_balanced_accuracy": round(self.eyes_balanced_accuracy, 4),
             "stability": round(self.stability, 4), "perturbed": self.perturbed,
+            "jitter": round(self.jitter, 4), "flicker": round(self.flicker_rate, 4),
             "embed_ms_median": round(float(np.median(self.embed_ms)), 3) if self.embed_ms else None,
             "errors": self.errors,
         }
 
 
 def evaluate(photos: list[LabeledPhoto], embedders: list, style_name: str,
-             perturb: int = 0, progress: bool = True) -> list[EmbedderReport]:
+             perturb: int = 0, still: int = 0, progress: bool = True) -> list[EmbedderReport]:
     """Run every embedder over the same analysed photos (one landmarker pass per photo).
 
     `perturb`: how many photos (the first N that have a face) also get the five perturbations.
+    `still`: how many photos are also filmed as a 24-frame still video (`still_frames`).
     """
     from tqdm import tqdm
 
@@ -175,7 +226,7 @@ def evaluate(photos: list[LabeledPhoto], embedders: list, style_name: str,
     analyzer = FaceAnalyzer(AnalyzerOptions())
 
     def emoji_for(data: bytes) -> dict[str, tuple]:
-        """embedder -> (matches, embed ms), or MojiError."""
+        """embedder -> (matches, embed ms, vectors), or MojiError."""
         image = decode_image(data)
         faces = analyzer.detect(image.rgb)
         if not faces:
@@ -186,10 +237,10 @@ def evaluate(photos: list[LabeledPhoto], embedders: list, style_name: str,
             start = time.perf_counter()
             vectors = e.embed_face(parsed)
             elapsed = (time.perf_counter() - start) * 1000
-            out[e.name] = (match_parts(style, indexes[e.name], vectors), elapsed)
+            out[e.name] = (match_parts(style, indexes[e.name], vectors), elapsed, vectors)
         return out
 
-    perturbed = 0
+    perturbed = filmed = 0
     for photo in tqdm(photos, desc="evaluate", disable=not progress, unit="photo"):
         data = photo.path.read_bytes()
         try:
@@ -198,9 +249,11 @@ def evaluate(photos: list[LabeledPhoto], embedders: list, style_name: str,
             for report in reports.values():
                 report.errors[exc.code] = report.errors.get(exc.code, 0) + 1
             continue
-        for name, (matches, ms) in results.items():
+        for name, (matches, ms, vectors) in results.items():
             r = reports[name]
             r.embed_ms.append(ms)
+            for kind, vector in vectors.items():
+                r.photo_vectors.setdefault(kind, []).append(np.asarray(vector, dtype=np.float64))
             truth, pred = MOUTH_CLASS_OF_TAG[photo.mouth], mouth_class(matches["mouth"].tags)
             r.mouth_truth.append(truth)
             r.mouth_pred.append(pred)
@@ -223,8 +276,53 @@ def evaluate(photos: list[LabeledPhoto], embedders: list, style_name: str,
                     if name in again and {k: m.part_id for k, m in again[name][0].items()} \
                             == chosen[name]:
                         reports[name].stable += 1
+        if filmed < still:
+            filmed += 1
+            frames = []
+            for frame in still_frames(data, seed=filmed):
+                try:
+                    frames.append(emoji_for(frame))
+                except MojiError:
+                    continue
+            for name, r in reports.items():
+                if len(frames) < 2:
+                    continue
+                for kind in frames[0][name][2]:
+                    stacked = np.stack([f[name][2][kind] for f in frames]).astype(np.float64)
+                    r.frame_spread.setdefault(kind, []).append(
+                        _mean_cosine_distance(stacked, stacked.mean(axis=0)))
+                ids = [tuple(m.part_id for m in f[name][0].values()) for f in frames]
+                changes = [a != b for a, b in zip(ids, ids[1:], strict=False)]
+                r.flicker.append(float(np.mean(changes)))
     analyzer.close()
     return list(reports.values())
+
+
+def plot_comparison(reports: list[EmbedderReport], path: Path) -> None:
+    """The embedders side by side: accuracy, stability, steadiness (1 - jitter)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = [("mouth 4-class", lambda r: r.mouth_accuracy),
+               ("eyes balanced", lambda r: r.eyes_balanced_accuracy),
+               ("same emoji\nunder perturbation", lambda r: r.stability),
+               ("steady on a\nstill video (1 - jitter)", lambda r: 1.0 - r.jitter)]
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    width = 0.8 / len(reports)
+    for i, report in enumerate(reports):
+        values = [np.nan_to_num(f(report)) for _, f in metrics]
+        bars = ax.bar(np.arange(len(metrics)) + i * width, values, width, label=report.embedder)
+        ax.bar_label(bars, fmt="%.2f", fontsize=7)
+    ax.set_xticks(np.arange(len(metrics)) + width * (len(reports) - 1) / 2,
+                  [m for m, _ in metrics])
+    ax.set_ylim(0, 1.1)
+    ax.set_title(f"Embedders on the same photos (style {reports[0].style})")
+    ax.legend(fontsize=8, ncol=min(4, len(reports)), loc="upper center")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def plot_confusions(reports: list[EmbedderReport], path: Path) -> None:

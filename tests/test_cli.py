@@ -85,13 +85,21 @@ def test_evaluate_prints_accuracy_and_writes_a_plot(tmp_path):
             f"{FIXTURES / 'eyes_closed.jpg'},neutral,closed"]
     labels = tmp_path / "labels.csv"
     labels.write_text("\n".join(rows) + "\n")
-    result = moji("evaluate", str(labels), "--perturb", "1", "--out", str(tmp_path / "ev"))
+    result = moji("evaluate", str(labels), "--perturb", "1", "--still", "1",
+                  "--embedder", "expression", "--embedder", "autoencoder_untrained",
+                  "--out", str(tmp_path / "ev"))
     assert result.returncode == 0, result.stderr
-    assert "mouth 4-class accuracy:   100.0%" in result.stdout
+    assert "mouth 4-class accuracy:   100.0%" in result.stdout  # expression, printed first
     assert "eyes balanced accuracy:   100.0%" in result.stdout
+    assert "still-video jitter:" in result.stdout
     summary = json.loads((tmp_path / "ev" / "summary.json").read_text())
+    assert [s["embedder"] for s in summary] == ["expression", "autoencoder_untrained"]
     assert summary[0]["photos"] == 4 and summary[0]["perturbed"] == 5
+    assert 0 <= summary[0]["jitter"] < 1 and 0 <= summary[0]["flicker"] <= 1
+    # random weights cannot tell a grin from a smile the way measured expressions do
+    assert summary[1]["mouth_accuracy"] < summary[0]["mouth_accuracy"]
     assert (tmp_path / "ev" / "confusion.png").stat().st_size > 10_000
+    assert (tmp_path / "ev" / "comparison.png").stat().st_size > 10_000
 
 
 @pytest.mark.parametrize("bench", [["pipeline", "--repeat", "1"]])

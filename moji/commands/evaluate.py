@@ -18,6 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--style", default="classic", help="style whose parts are matched")
     p.add_argument("--perturb", type=int, default=0, metavar="N",
                    help="also test stability on the first N photos (5 perturbations each)")
+    p.add_argument("--still", type=int, default=0, metavar="N",
+                   help="also film the first N photos as a 24-frame still video: jitter, flicker")
+    p.add_argument("--device", help="device for torch embedders (cpu, cuda)")
     p.add_argument("--out", type=Path, default=Path("eval/results"),
                    help="folder for confusion.png and summary.json")
     p.add_argument("--misses", action="store_true", help="list the mouths it got wrong")
@@ -30,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
         MOUTH_CLASSES,
         evaluate,
         format_matrix,
+        plot_comparison,
         plot_confusions,
         read_labels,
     )
@@ -42,13 +46,14 @@ def run(args: argparse.Namespace) -> int:
     embedders = []
     for name in names:
         try:
-            embedders.append(get_embedder(name))
+            embedders.append(get_embedder(name, **({"device": args.device} if args.device
+                                                    else {})))
         except MojiError as exc:
             if args.embedders != ["all"]:
                 raise
             print(f"skipping {name}: {exc.message}")
     photos = read_labels(args.labels)
-    reports = evaluate(photos, embedders, args.style, perturb=args.perturb)
+    reports = evaluate(photos, embedders, args.style, perturb=args.perturb, still=args.still)
     for r in reports:
         s = r.summary()
         print(f"\n== {r.embedder} (style {r.style}, {s['photos']} photos with a face) ==")
@@ -57,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
               f"({len(r.eyes_truth)} photos, {r.eyes_truth.count('closed')} closed)")
         if r.perturbed:
             print(f"perturbation stability:   {r.stability:.1%} ({r.stable}/{r.perturbed})")
+        if r.flicker:
+            print(f"still-video jitter:       {r.jitter:.3f} (emoji changes on "
+                  f"{r.flicker_rate:.1%} of frames)")
         print(f"embed ms per face (med.): {s['embed_ms_median']}")
         if r.errors:
             print(f"not evaluated:            {r.errors}")
@@ -65,8 +73,18 @@ def run(args: argparse.Namespace) -> int:
         if args.misses:
             for image, truth, part in r.misses:
                 print(f"  miss: {image}: labeled {truth}, got {part}")
+    if len(reports) > 1:
+        print(f"\n{'embedder':<24}{'mouth':>8}{'eyes':>8}{'stable':>8}{'jitter':>8}"
+              f"{'flicker':>9}{'ms':>8}")
+        for r in reports:
+            s = r.summary()
+            print(f"{r.embedder:<24}{s['mouth_accuracy']:>8.3f}{s['eyes_balanced_accuracy']:>8.3f}"
+                  f"{s['stability']:>8.3f}{s['jitter']:>8.3f}{s['flicker']:>9.3f}"
+                  f"{s['embed_ms_median']:>8.1f}")
     args.out.mkdir(parents=True, exist_ok=True)
     plot_confusions(reports, args.out / "confusion.png")
+    if len(reports) > 1:
+        plot_comparison(reports, args.out / "comparison.png")
     (args.out / "summary.json").write_text(json.dumps([r.summary() for r in reports], indent=2))
     print(f"\nwrote {args.out / 'confusion.png'} and {args.out / 'summary.json'}")
     return 0

@@ -16,6 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("photos", nargs="+", type=Path, metavar="PHOTO")
     p.add_argument("--style", help="art style (default: $MOJI_STYLE or classic)")
     p.add_argument("--embedder", help="embedding extractor (default: expression)")
+    p.add_argument("--embedder-weights", type=Path, metavar="PATH",
+                   help="weights file for the embedder (autoencoder, resnet50)")
     p.add_argument("--parser", help="face parser: landmarks (default) or bisenet")
     p.add_argument("--out", type=Path, default=Path("stickers"), help="output folder")
     p.add_argument("--json", action="store_true", help="one JSON object per input on stdout")
@@ -41,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
         options.style = args.style
     if args.embedder:
         options.embedder = args.embedder
+    if args.embedder_weights:
+        options.embedder_config["weights"] = args.embedder_weights
     if args.parser:
         options.parser = args.parser
     pipe = Pipeline.from_options(options)

@@ -18,6 +18,8 @@ _REGISTRY: dict[str, type[Embedder]] = {}
 _LAZY_MODULES = {
     "expression": "pipeline.embedders.expression",
     "autoencoder": "pipeline.embedders.autoencoder",
+    "autoencoder_perpart": "pipeline.embedders.autoencoder",
+    "autoencoder_untrained": "pipeline.embedders.autoencoder",
     "resnet50": "pipeline.embedders.resnet50",
 }
 

@@ -155,6 +155,11 @@ class ExpressionEmbedder(Embedder):
     version = "1"
     needs_pixels = False
 
+    def __init__(self, **config: object) -> None:
+        # Nothing to load and nothing to place on a device: settings meant for the pixel
+        # embedders (device=, weights=) are accepted so that callers can treat all alike.
+        self.config = config
+
     def embed_face(self, face: ParsedFace) -> dict[str, np.ndarray]:
         return {kind: encode(kind, params) for kind, params in face_parameters(face).items()}
 
