@@ -317,7 +317,7 @@ def plot_comparison(reports: list[EmbedderReport], path: Path) -> None:
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
     ax.set_xticks(np.arange(len(metrics)) + width * (len(reports) - 1) / 2,
                   [m for m, _ in metrics])
-    ax.set_ylim(0, 1.1)
+    ax.set_ylim(0, 1.3)  # room for the legend above the bars
     ax.set_title(f"Embedders on the same photos (style {reports[0].style})")
     ax.legend(fontsize=8, ncol=min(4, len(reports)), loc="upper center")
     fig.tight_layout()
