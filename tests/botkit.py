@@ -16,6 +16,8 @@ from pathlib import Path
 
 import redis
 
+from moji.localapi import marked_photo
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PYTHON = sys.executable
@@ -26,18 +28,8 @@ def fixture_bytes(name: str) -> bytes:
 
 
 def variant(name: str, n: int) -> bytes:
-    """The fixture photo with a tiny mark in a corner that encodes n: same face, another file
-    (another file_unique_id, so no cache hit), as when a person takes a new selfie."""
-    from PIL import Image, ImageDraw
-
-    image = Image.open(FIXTURES / name).convert("RGB")
-    draw = ImageDraw.Draw(image)
-    for bit in range(12):
-        shade = 255 if (n >> bit) & 1 else 0
-        draw.rectangle((bit * 3, 0, bit * 3 + 2, 2), fill=(shade, shade, shade))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=92)
-    return out.getvalue()
+    """A fixture photo marked with n: same face, another file (see moji.localapi.marked_photo)."""
+    return marked_photo(FIXTURES / name, n, quality=92)
 
 
 def no_face_photo() -> bytes:

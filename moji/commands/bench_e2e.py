@@ -96,23 +96,14 @@ class _Redis:
 
 
 def _photo_maker(photos_dir: Path):  # -> callable(n) -> bytes
-    import io
-
-    from PIL import Image, ImageDraw
+    from moji.localapi import marked_photo
 
     paths = sorted(photos_dir.glob("*.jpg"))
     if not paths:
         raise SystemExit(f"moji: no *.jpg photos in {photos_dir}")
 
     def make(n: int) -> bytes:
-        image = Image.open(paths[n % len(paths)]).convert("RGB")
-        draw = ImageDraw.Draw(image)
-        for bit in range(16):
-            shade = 255 if (n >> bit) & 1 else 0
-            draw.rectangle((bit * 3, 0, bit * 3 + 2, 2), fill=(shade, shade, shade))
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=90)
-        return out.getvalue()
+        return marked_photo(paths[n % len(paths)], n)
 
     make.sources = len(paths)
     return make
