@@ -118,3 +118,12 @@ def test_cosine_similarity_is_highest_for_the_same_parameters():
 
     assert cos(a, a) == pytest.approx(1.0)
     assert cos(a, near) > cos(a, far) + 0.2
+
+
+def test_unknown_parser_is_refused():
+    from pipeline.parse import get_parser
+
+    assert get_parser("landmarks").name == "landmarks"
+    with pytest.raises(MojiError) as err:
+        get_parser("scissors")
+    assert err.value.code == "unknown_parser" and "landmarks" in err.value.message
