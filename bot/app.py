@@ -15,6 +15,7 @@ import logging
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -111,7 +112,22 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
 
 
 def run(application: Application, settings: Settings) -> None:
-    """Run until interrupted: a webhook when WEBHOOK_URL is set, else long polling."""
+    """Run until interrupted: a webhook when WEBHOOK_URL is set, else long polling.
+
+    Once running, the Application retries network trouble by itself; what escapes here happened
+    at start-up (getMe), and gets a plain answer instead of a traceback.
+    """
+    try:
+        _run(application, settings)
+    except InvalidToken:
+        raise SystemExit("moji: Telegram rejected the bot token. Check TELEGRAM_BOT_TOKEN "
+                         "(ask @BotFather for it).") from None
+    except NetworkError as exc:
+        raise SystemExit(f"moji: cannot reach the Bot API server ({exc}). Check the network, "
+                         "or TELEGRAM_BASE_URL if you set it.") from None
+
+
+def _run(application: Application, settings: Settings) -> None:
     if settings.webhook_url:
         application.run_webhook(
             listen=settings.webhook_listen, port=settings.webhook_port,
