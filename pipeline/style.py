@@ -57,6 +57,12 @@ class Style:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Style) and other.fingerprint == self.fingerprint
 
+    def part_tagged(self, kind: str, *tags: str) -> StylePart:
+        """The first part of a kind whose main tag is the first of `tags` found, else its first
+        part (sample stickers and contact sheets pick their parts this way)."""
+        parts = self.parts[kind]
+        return next((p for tag in tags for p in parts if p.tag == tag), parts[0])
+
     def part(self, part_id: str) -> StylePart:
         for parts in self.parts.values():
             for part in parts:

@@ -6,10 +6,9 @@ import hashlib
 import io
 from collections import OrderedDict
 
+from pipeline.compose import STICKER_MAX_BYTES
+from pipeline.compose import STICKER_SIZE as STICKER_SIDE
 from pipeline.style import Style
-
-STICKER_SIDE = 512
-STICKER_MAX_BYTES = 512 * 1024
 
 # The expression shown in a style's sample sticker: first matching tag wins, per kind.
 _SAMPLE_TAGS = {"face": ("round", "oval"), "eyes": ("open",), "brows": ("neutral", "raised"),
@@ -57,10 +56,7 @@ def _encode_webp(png: bytes) -> bytes:
 
 def style_preview_png(style: Style) -> bytes:
     """A sample sticker of a style (a smiling face), for /style when it has no preview.png."""
-    from pipeline.compose import compose_svg, render_png
+    from pipeline.compose import render_sticker
 
-    chosen = {}
-    for kind, parts in style.parts.items():
-        wanted = _SAMPLE_TAGS.get(kind, ())
-        chosen[kind] = next((p for tag in wanted for p in parts if p.tag == tag), parts[0])
-    return render_png(compose_svg(style, chosen))
+    chosen = {kind: style.part_tagged(kind, *_SAMPLE_TAGS.get(kind, ())) for kind in style.parts}
+    return render_sticker(style, chosen)

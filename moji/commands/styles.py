@@ -75,15 +75,13 @@ def contact_sheet(name: str, tile: int = 128, samples: int = 8):
 
     from PIL import Image, ImageDraw
 
-    from pipeline.compose import compose_svg, render_png
+    from pipeline.compose import render_sticker
     from pipeline.style import load_style
 
     style = load_style(name)
-    base = {kind: parts[0] for kind, parts in style.parts.items()}
-    # Prefer a neutral-looking base so that each swapped-in part stands out.
-    for kind, tag in (("face", "round"), ("eyes", "open"), ("brows", "neutral"),
-                      ("mouth", "smile")):
-        base[kind] = next((p for p in style.parts[kind] if p.tag == tag), base[kind])
+    # A plain base face, so that each swapped-in part stands out.
+    base = {kind: style.part_tagged(kind, tag) for kind, tag in
+            (("face", "round"), ("eyes", "open"), ("brows", "neutral"), ("mouth", "smile"))}
     rows: list[tuple[str, list[tuple[str, dict]]]] = []
     for kind in ("face", "eyes", "brows", "mouth"):
         rows.append((kind, [(part.id.split("-", 1)[-1], {**base, kind: part})
@@ -101,7 +99,7 @@ def contact_sheet(name: str, tile: int = 128, samples: int = 8):
         y = 40 + r * (tile + pad)
         draw.text((8, y + tile // 2), label, fill="black")
         for c, (caption, chosen) in enumerate(items):
-            png = render_png(compose_svg(style, chosen, skin), tile)
+            png = render_sticker(style, chosen, skin, tile)
             image = Image.open(io.BytesIO(png)).convert("RGBA")
             x = label_w + c * tile
             sheet.paste(image, (x, y), image)
