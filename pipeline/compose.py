@@ -5,20 +5,33 @@ from __future__ import annotations
 import colorsys
 import functools
 import io
+import re
 import struct
 import zlib
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .align import FRAME_SIZE
 from .style import Style, StylePart
 
+if TYPE_CHECKING:
+    from .likeness import Likeness
+
 STICKER_SIZE = 512
 STICKER_MAX_BYTES = 512 * 1024  # Telegram's limit for a static sticker
 # The part of the canonical frame a sticker shows (docs/styles.md).
 STICKER_VIEWBOX = "18 30 270 270"
-LAYER_ORDER = ("face", "mouth", "eyes", "brows")
+# Back to front: (part kind, layer of that part). Hair and hats have a layer behind the head and
+# one in front of the face (StylePart.layers); other parts are one layer.
+LAYERS = (("hair", "back"), ("headwear", "back"), ("face", "main"), ("facial_hair", "main"),
+          ("eyes", "main"), ("brows", "main"), ("mouth", "main"), ("glasses", "main"),
+          ("hair", "front"), ("headwear", "front"), ("extras", "main"))
+LAYER_ORDER = tuple(dict.fromkeys(kind for kind, _ in LAYERS))  # kinds, back to front
+
+# A recolouring: (palette colour the part files draw with, colour for this person) pairs.
+Colours = tuple[tuple[str, str], ...]
 
 
 def _hex(rgb: tuple[float, float, float]) -> str:
@@ -42,30 +55,83 @@ def skin_palette(skin_rgb: tuple[int, int, int]) -> tuple[str, str]:
     return _hex(tuple(c * 255 for c in base)), _hex(tuple(c * 255 for c in shade))
 
 
-def _recolour(svg: str, style: Style, skin: tuple[str, str] | None) -> str:
-    if not (style.skin_from_photo and skin):
+def hair_palette(rgb: tuple[int, int, int]) -> tuple[str, str, str]:
+    """Hair colour, its shade and its highlight, quantised like skin (a few dozen colours in
+    all, so that rasterised hair layers are shared between people)."""
+    r, g, b = (c / 255 for c in rgb)
+    hue, light, sat = colorsys.rgb_to_hls(r, g, b)
+    light = round(min(0.92, max(0.1, light)) * 20) / 20
+    sat = round(min(0.8, sat) * 10) / 10
+    hue = round(hue * 24) / 24
+
+    def tone(lightness: float, saturation: float) -> str:
+        return _hex(tuple(c * 255 for c in colorsys.hls_to_rgb(hue, lightness, saturation)))
+
+    return (tone(light, sat), tone(max(0.04, light * 0.72), min(1.0, sat * 1.1)),
+            tone(min(0.97, light + 0.12), sat * 0.9))
+
+
+def lips_colour(rgb: tuple[int, int, int]) -> str:
+    """A clean lip colour: the measured hue, enough saturation to read as lips at sticker size."""
+    r, g, b = (c / 255 for c in rgb)
+    hue, light, sat = colorsys.rgb_to_hls(r, g, b)
+    light = round(min(0.62, max(0.3, light)) * 20) / 20
+    sat = round(min(0.75, max(0.3, sat)) * 10) / 10
+    hue = round(hue * 24) / 24
+    return _hex(tuple(c * 255 for c in colorsys.hls_to_rgb(hue, light, sat)))
+
+
+def person_colours(style: Style, skin_rgb: tuple[int, int, int] | None = None,
+                   likeness: Likeness | None = None) -> Colours:
+    """The palette swaps that draw a style in a person's colours: skin (from the likeness, else
+    the photo's sample), hair and beard, lips; each only where the style takes it from photos."""
+    p, swaps = style.palette, []
+    if likeness is not None:
+        skin_rgb = likeness.skin_rgb
+    if style.skin_from_photo and skin_rgb is not None:
+        swaps += zip(("skin", "skin_shade"), skin_palette(skin_rgb), strict=True)
+    if style.hair_from_photo and likeness is not None:
+        swaps += zip(("hair", "hair_shade", "hair_light"), hair_palette(likeness.hair_rgb),
+                     strict=True)
+        beard = likeness.facial_hair_rgb or likeness.hair_rgb
+        swaps += zip(("beard", "beard_shade", "beard_light"), hair_palette(beard), strict=True)
+    if style.lips_from_photo and likeness is not None and likeness.lips_rgb is not None:
+        swaps.append(("lips", lips_colour(likeness.lips_rgb)))
+    return tuple((p[key], new) for key, new in swaps if p.get(key))
+
+
+def _recolour(svg: str, colours: Colours) -> str:
+    """Swap palette colours in one pass, so that a new colour that happens to equal another
+    palette colour is not swapped again."""
+    if not colours:
         return svg
-    for key, new in zip(("skin", "skin_shade"), skin, strict=True):
-        old = style.palette.get(key)
-        if old:
-            svg = svg.replace(old, new).replace(old.lower(), new).replace(old.upper(), new)
-    return svg
+    table = {old.lower(): new for old, new in colours}
+    pattern = re.compile("|".join(re.escape(old) for old in table), re.I)
+    return pattern.sub(lambda m: table[m.group(0).lower()], svg)
+
+
+def _layer_bodies(chosen: dict[str, StylePart]) -> list[tuple[str, str, str]]:
+    """(kind, layer, SVG elements) of the chosen parts, back to front."""
+    out = []
+    for kind, layer in LAYERS:
+        part = chosen.get(kind)
+        if part is not None and layer in part.layers:
+            out.append((kind, layer, part.layers[layer]))
+    return out
 
 
 def compose_svg(style: Style, chosen: dict[str, StylePart],
                 skin_rgb: tuple[int, int, int] | None = None,
                 viewbox: str = STICKER_VIEWBOX, size: int = STICKER_SIZE,
-                skin: tuple[str, str] | None = None) -> str:
-    """One SVG document from one part per kind, layered face, mouth, eyes, brows.
-
-    Styles that take their skin from the photo get `skin_rgb`'s tone (or a ready `skin` pair).
-    """
-    if skin is None and skin_rgb is not None and style.skin_from_photo:
-        skin = skin_palette(skin_rgb)
-    layers = [f'<g id="{kind}">{chosen[kind].body}</g>' for kind in LAYER_ORDER if kind in chosen]
+                colours: Colours | None = None, likeness: Likeness | None = None) -> str:
+    """One SVG document from one part per kind, layered back to front (LAYERS), drawn in the
+    person's colours (`colours`, or those of `skin_rgb` and `likeness`: person_colours)."""
+    if colours is None:
+        colours = person_colours(style, skin_rgb, likeness)
+    layers = [f'<g id="{kind}-{layer}">{body}</g>' for kind, layer, body in _layer_bodies(chosen)]
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
            f'viewBox="{viewbox}" width="{size}" height="{size}">' + "".join(layers) + "</svg>")
-    return _recolour(svg, style, skin)
+    return _recolour(svg, colours)
 
 
 @functools.lru_cache(maxsize=32)
@@ -89,26 +155,29 @@ def _fit_limit(png: bytes) -> bytes:
     return out.getvalue()
 
 
-# Rasterised part layers: (style fingerprint, part id, skin, size) -> (image, corner). A few
-# hundred cropped layers are a few tens of MB; least recently used ones go first.
+# Rasterised part layers: (style fingerprint, part id, layer, colours, size) -> (image, corner).
+# A few hundred cropped layers are a few tens of MB; least recently used ones go first.
 _LAYERS: OrderedDict[tuple, tuple] = OrderedDict()
-MAX_LAYERS = 192
+MAX_LAYERS = 256
 
 
-def _layer(style: Style, part: StylePart, skin: tuple[str, str] | None, size: int):
-    """One part rasterised alone over the sticker's view box and cropped to what it covers:
-    (PIL RGBA image, (x, y) of its top-left corner on the sticker)."""
+def _layer(style: Style, part: StylePart, layer: str, colours: Colours, size: int):
+    """One layer of a part rasterised alone over the sticker's view box and cropped to what it
+    covers: (PIL RGBA image, (x, y) of its top-left corner on the sticker)."""
     from PIL import Image
 
-    body = part.body.lower()
-    if skin and not any(style.palette.get(k, "\0").lower() in body for k in ("skin", "skin_shade")):
-        skin = None  # this part has no skin in it: one layer serves every skin tone
-    key = (style.fingerprint, part.id, skin, size)
+    body = part.layers[layer]
+    lowered = body.lower()
+    # Only the swaps this layer uses: one rasterised beard serves every skin tone.
+    colours = tuple((old, new) for old, new in colours if old.lower() in lowered)
+    key = (style.fingerprint, part.id, layer, colours, size)
     if key in _LAYERS:
         _LAYERS.move_to_end(key)
         return _LAYERS[key]
-    svg = compose_svg(style, {part.kind: part}, size=size, skin=skin)
-    image = Image.open(io.BytesIO(render_png.__wrapped__(svg, size))).convert("RGBA")
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+           f'viewBox="{STICKER_VIEWBOX}" width="{size}" height="{size}">{body}</svg>')
+    image = Image.open(io.BytesIO(render_png.__wrapped__(_recolour(svg, colours), size)))
+    image = image.convert("RGBA")
     box = image.getbbox() or (0, 0, 1, 1)
     _LAYERS[key] = (image.crop(box), box[:2])
     if len(_LAYERS) > MAX_LAYERS:
@@ -133,26 +202,35 @@ def encode_png(rgba: np.ndarray, level: int = 2) -> bytes:
 
 
 @functools.lru_cache(maxsize=64)  # about 100 KB each
-def _sticker_png(style: Style, part_ids: tuple[str, ...], skin: tuple[str, str] | None,
+def _sticker_png(style: Style, layers: tuple[tuple[str, str], ...], colours: Colours,
                  size: int) -> bytes:
     from PIL import Image
 
     canvas = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    for part_id in part_ids:
-        layer, corner = _layer(style, style.part(part_id), skin, size)
-        canvas.alpha_composite(layer, dest=corner)
+    for part_id, layer in layers:
+        image, corner = _layer(style, style.part(part_id), layer, colours, size)
+        canvas.alpha_composite(image, dest=corner)
     return _fit_limit(encode_png(np.asarray(canvas)))
 
 
 def render_sticker(style: Style, chosen: dict[str, StylePart],
                    skin_rgb: tuple[int, int, int] | None = None,
-                   size: int = STICKER_SIZE) -> bytes:
-    """The sticker PNG for chosen parts: each part is rasterised by CairoSVG once per style (and
-    skin tone) and the layers are alpha-composited, which draws the same picture as rasterising
-    `compose_svg(...)` whole, at a fraction of the cost; the PNG of a combination is cached."""
-    skin = skin_palette(skin_rgb) if (style.skin_from_photo and skin_rgb) else None
-    part_ids = tuple(chosen[kind].id for kind in LAYER_ORDER if kind in chosen)
-    return _sticker_png(style, part_ids, skin, size)
+                   size: int = STICKER_SIZE, likeness: Likeness | None = None) -> bytes:
+    """The sticker PNG for chosen parts: each part layer is rasterised by CairoSVG once per
+    style and colouring, and the layers are alpha-composited, which draws the same picture as
+    rasterising `compose_svg(...)` whole, at a fraction of the cost; the PNG of a combination
+    is cached."""
+    colours = person_colours(style, skin_rgb, likeness)
+    layers = tuple((chosen[kind].id, layer) for kind, layer, _ in _layer_bodies(chosen))
+    return _sticker_png(style, layers, colours, size)
+
+
+def clear_render_cache(layers: bool = True) -> None:
+    """Forget the composed stickers and, unless `layers=False`, the rasterised part layers
+    (benchmarks time the composite and the PNG encode with `layers=False`)."""
+    if layers:
+        _LAYERS.clear()
+    _sticker_png.cache_clear()
 
 
 def render_part(style: Style, part: StylePart, size: int = FRAME_SIZE,

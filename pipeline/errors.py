@@ -15,6 +15,7 @@ ERROR_CODES = {
     "model_corrupt": "A model file is damaged.",
     "weights_missing": "Model weights are missing.",
     "style_invalid": "A style pack is broken.",
+    "bad_likeness": "A likeness names a trait Moji does not know.",
 }
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .index import StyleIndex
 from .style import Style
+
+if TYPE_CHECKING:
+    from .likeness import Likeness
 
 
 @dataclass
@@ -43,4 +47,33 @@ def match_parts(style: Style, index: StyleIndex,
             runner_up_similarity=(round(float(similarities[second]), 4)
                                   if second is not None else None),
         )
+    return matches
+
+
+def match_likeness(style: Style, likeness: Likeness) -> dict[str, Match]:
+    """The style's hair, facial hair, glasses and headwear parts for a person, by tag.
+
+    Likeness parts are chosen, not measured against: the likeness already names what to draw
+    (hair length, and its style when known), so the part whose tags say the same wins, and its
+    colours come from the likeness when the style is drawn (pipeline.compose.person_colours).
+    A kind the style does not draw, or a "none", adds nothing.
+    """
+    wanted = {
+        "hair": (likeness.hair_length, likeness.hair_style),
+        "facial_hair": (likeness.facial_hair, None),
+        "glasses": (likeness.glasses, None),
+        "headwear": (likeness.headwear, None),
+    }
+    matches = {}
+    for kind, (value, style_hint) in wanted.items():
+        candidates = style.parts.get(kind, [])
+        if not candidates or (value == "none" and kind != "hair"):  # bald is a hair part
+            continue
+        parts = [p for p in candidates if p.tag == value]
+        if not parts and kind == "headwear":  # "other" headwear: the nearest shape there is
+            parts = [p for p in candidates if p.tag == "hat"] or candidates
+        if not parts:
+            continue
+        best = next((p for p in parts if style_hint in p.tags[1:]), parts[0])
+        matches[kind] = Match(kind=kind, part_id=best.id, tags=list(best.tags), similarity=1.0)
     return matches

@@ -38,7 +38,28 @@ FACE_LANDMARKER = ModelFile(
     meta={"landmarks": 478, "blendshapes": 52, "precision": "float16", "version": 1},
 )
 
-MODELS: dict[str, ModelFile] = {FACE_LANDMARKER.name: FACE_LANDMARKER}
+BISENET = ModelFile(
+    name="bisenet",
+    filename="79999_iter.pth",
+    # A mirror of the Google Drive file linked from the face-parsing.PyTorch README (same sha256).
+    url="https://github.com/clibdev/face-parsing.PyTorch/releases/latest/download/face-parsing-bisenet.pth",
+    sha256="468e13ca13a9b43cc0881a9f99083a430e9c0a38abd935431d1c28ee94b26567",
+    size=53_289_463,
+    license="MIT (code); trained on CelebAMask-HQ, whose images are for non-commercial research",
+    meta={"classes": 19, "input_size": 512, "source": "https://github.com/zllrunning/face-parsing.PyTorch"},
+)
+
+SELFIE_SEGMENTER = ModelFile(
+    name="selfie_segmenter",
+    filename="selfie_segmenter.tflite",
+    url="https://storage.googleapis.com/mediapipe-models/image_segmenter/selfie_segmenter/float16/1/selfie_segmenter.tflite",
+    sha256="191ac9529ae506ee0beefa6b2c945a172dab9d07d1e802a290a4e4038226658b",
+    size=249_537,
+    license="Apache-2.0",
+    meta={"input_size": 256, "channels": ["selfie"], "precision": "float16", "version": 1},
+)
+
+MODELS: dict[str, ModelFile] = {m.name: m for m in (FACE_LANDMARKER, BISENET, SELFIE_SEGMENTER)}
 
 
 def cache_dir() -> Path:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .analyze import AnalyzerOptions, FaceAnalysis, FaceAnalyzer
 from .compose import compose_svg, render_sticker
@@ -12,7 +15,8 @@ from .decode import DecodedImage, decode_image
 from .embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .errors import MojiError
 from .index import StyleIndex, load_index
-from .match import Match, match_parts
+from .likeness import Likeness, LikenessEstimator, LikenessOptions
+from .match import Match, match_likeness, match_parts
 from .parse import ParsedFace, get_parser, parse_face
 from .style import Style, load_style
 
@@ -30,6 +34,7 @@ class PipelineOptions:
     parser: str = field(default_factory=lambda: os.environ.get("MOJI_PARSER", "landmarks"))
     parser_config: dict = field(default_factory=dict)
     analyzer: AnalyzerOptions = field(default_factory=AnalyzerOptions)
+    likeness: LikenessOptions = field(default_factory=LikenessOptions)  # MOJI_LIKENESS
 
 
 @dataclass
@@ -41,18 +46,22 @@ class Sticker:
     style: str
     embedder: str
     faces: int
-    matches: dict[str, Match]
+    matches: dict[str, Match]  # expression parts, then the likeness parts drawn
     skin_rgb: tuple[int, int, int]
     timings_ms: dict[str, float]
+    likeness: Likeness | None = None
 
     def to_dict(self) -> dict:
         """The JSON shape of `moji render --json` (without input and output)."""
-        return {
+        out = {
             "style": self.style, "embedder": self.embedder, "faces": self.faces,
             "parts": {kind: {"id": m.part_id, "tags": m.tags, "similarity": m.similarity}
                       for kind, m in self.matches.items()},
             "timings_ms": self.timings_ms,
         }
+        if self.likeness is not None:
+            out["likeness"] = self.likeness.to_dict()
+        return out
 
 
 class _Timer:
@@ -70,6 +79,19 @@ class _Timer:
         return self.timings
 
 
+def _no_face() -> MojiError:
+    return MojiError("no_face", "No face was found in the photo. Try a clear, front-facing "
+                     "selfie with the whole face in the picture.")
+
+
+def _kept_match(style: Style, index: StyleIndex, vector: np.ndarray, part_id: str) -> Match:
+    """A kept face shape, with its similarity to this photo's face (how well it still fits)."""
+    row = index.ids["face"].index(part_id)
+    similarity = float(index.vectors["face"][row] @ vector) / max(float(np.linalg.norm(vector)),
+                                                                  1e-12)
+    return Match("face", part_id, list(style.part(part_id).tags), round(similarity, 4))
+
+
 class Pipeline:
     """Decode, analyze, align, parse, embed, match, compose, render."""
 
@@ -80,10 +102,28 @@ class Pipeline:
         load_style(options.style)  # fail now, not on the first photo, when the style is wrong
         self.analyzer = FaceAnalyzer.create_from_options(options.analyzer)
         self._indexes: dict[str, StyleIndex] = {}
+        self._likeness: LikenessEstimator | None = None
+        self._likeness_lock = threading.Lock()
 
     @classmethod
     def from_options(cls, options: PipelineOptions | None = None) -> Pipeline:
         return cls(options or PipelineOptions())
+
+    @property
+    def likeness_estimator(self) -> LikenessEstimator:
+        """The likeness models, loaded on first use: a bot's later selfies never need them."""
+        with self._likeness_lock:
+            if self._likeness is None:
+                self._likeness = LikenessEstimator.create_from_options(self.options.likeness)
+            return self._likeness
+
+    def measure_likeness(self, data: bytes) -> Likeness:
+        """The likeness of the largest face in a photo (hair, facial hair, glasses, headwear,
+        skin); raises MojiError("no_face") without one."""
+        image, faces = self.analyze(data)
+        if not faces:
+            raise _no_face()
+        return self.likeness_estimator.measure(image.rgb, faces[0])
 
     def index(self, style: Style) -> StyleIndex:
         key = style.fingerprint
@@ -102,8 +142,14 @@ class Pipeline:
     def match(self, parsed: ParsedFace, style: Style) -> dict[str, Match]:
         return match_parts(style, self.index(style), self.embedder.embed_face(parsed))
 
-    def render(self, data: bytes, style: str | None = None) -> Sticker:
-        """A sticker for the largest face in a photo; raises MojiError("no_face") without one."""
+    def render(self, data: bytes, style: str | None = None, likeness: Likeness | None = None,
+               face_part: str | None = None) -> Sticker:
+        """A sticker for the largest face in a photo; raises MojiError("no_face") without one.
+
+        The expression (eyes, brows, mouth) always comes from the photo. The person's look comes
+        from `likeness` when given (a kept identity), else it is measured from this photo; a
+        `face_part` id keeps their face shape instead of matching it.
+        """
         timer = _Timer()
         chosen_style = load_style(style or self.options.style)
         image = decode_image(data)
@@ -111,25 +157,55 @@ class Pipeline:
         faces = self.analyzer.detect(image.rgb)
         timer.lap("analyze")
         if not faces:
-            raise MojiError("no_face", "No face was found in the photo. Try a clear, front-facing "
-                            "selfie with the whole face in the picture.")
+            raise _no_face()
         parsed = self.parse(image, faces[0])
         timer.lap("align_parse")
         vectors = self.embedder.embed_face(parsed)
         timer.lap("embed")
-        matches = match_parts(chosen_style, self.index(chosen_style), vectors)
+        index = self.index(chosen_style)
+        matches = match_parts(chosen_style, index, vectors)
+        if face_part and face_part in index.ids["face"]:
+            matches["face"] = _kept_match(chosen_style, index, vectors["face"], face_part)
         timer.lap("match")
-        chosen = {kind: chosen_style.part(m.part_id) for kind, m in matches.items()}
-        svg = compose_svg(chosen_style, chosen, parsed.skin_rgb)
+        if likeness is None:
+            likeness = self.likeness_estimator.measure(image.rgb, faces[0])
+            timer.lap("likeness")
+        if likeness.glasses == "sunglasses":
+            # Eyes behind dark lenses are a guess: draw them open rather than claim a wink.
+            open_eyes = chosen_style.part_tagged("eyes", "open")
+            matches["eyes"] = Match("eyes", open_eyes.id, list(open_eyes.tags), 0.0)
+        return self._draw(chosen_style, matches, likeness, parsed.skin_rgb, len(faces), timer)
+
+    def render_identity(self, likeness: Likeness, face_part: str | None = None,
+                        style: str | None = None) -> Sticker:
+        """A person's look with a calm, friendly expression (for /me), without a photo."""
+        timer = _Timer()
+        chosen_style = load_style(style or self.options.style)
+        face = next((p for p in chosen_style.parts["face"] if p.id == face_part),
+                    chosen_style.part_tagged("face", "oval"))
+        expression = {"face": face, "eyes": chosen_style.part_tagged("eyes", "open"),
+                      "brows": chosen_style.part_tagged("brows", "neutral"),
+                      "mouth": chosen_style.part_tagged("mouth", "smile")}
+        matches = {kind: Match(kind, part.id, list(part.tags), 1.0)
+                   for kind, part in expression.items()}
+        return self._draw(chosen_style, matches, likeness, likeness.skin_rgb, 0, timer)
+
+    def _draw(self, style: Style, matches: dict[str, Match], likeness: Likeness,
+              skin_rgb: tuple[int, int, int], faces: int, timer: _Timer) -> Sticker:
+        matches = {**matches, **match_likeness(style, likeness)}
+        chosen = {kind: style.part(m.part_id) for kind, m in matches.items()}
+        svg = compose_svg(style, chosen, skin_rgb, likeness=likeness)
         timer.lap("compose")
-        png = render_sticker(chosen_style, chosen, parsed.skin_rgb)
+        png = render_sticker(style, chosen, skin_rgb, likeness=likeness)
         timer.lap("render")
-        return Sticker(png=png, svg=svg, style=chosen_style.name, embedder=self.embedder.name,
-                       faces=len(faces), matches=matches, skin_rgb=parsed.skin_rgb,
-                       timings_ms=timer.done())
+        return Sticker(png=png, svg=svg, style=style.name, embedder=self.embedder.name,
+                       faces=faces, matches=matches, skin_rgb=likeness.skin_rgb,
+                       timings_ms=timer.done(), likeness=likeness)
 
     def close(self) -> None:
         self.analyzer.close()
+        if self._likeness is not None:
+            self._likeness.close()
 
     def __enter__(self) -> Pipeline:
         return self

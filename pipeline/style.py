@@ -19,8 +19,16 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+# Part kinds that show what a person looks like, not what their face is doing. A style may leave
+# any of them out; they are chosen by tag from the person's likeness, not by embedding.
+LIKENESS_KINDS = ("hair", "facial_hair", "glasses", "headwear")
+STYLE_KINDS = PART_KINDS + LIKENESS_KINDS
+# Where a part's unmarked body is drawn: hair and hats over the face, everything else in place.
+DEFAULT_LAYER = {"hair": "front", "headwear": "front"}
+
 _METADATA = re.compile(r"<metadata[^>]*>(.*?)</metadata>", re.S)
 _SVG_BODY = re.compile(r"<svg\b[^>]*>(.*)</svg>", re.S)
+_LAYER_MARK = re.compile(r"<!--\s*layer:\s*([a-z_]+)\s*-->")
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,13 @@ class StylePart:
     def tag(self) -> str:
         return self.tags[0]
 
+    @property
+    def layers(self) -> dict[str, str]:
+        """The body split at `<!-- layer: NAME -->` markers (e.g. hair behind and in front of
+        the face); what comes before the first marker (shared <defs>) goes into every layer.
+        An unmarked body is one layer, named by DEFAULT_LAYER."""
+        return split_layers(self.body, DEFAULT_LAYER.get(self.kind, "main"))
+
 
 @dataclass
 class Style:
@@ -47,9 +62,11 @@ class Style:
     description: str
     palette: dict[str, str]
     skin_from_photo: bool
-    parts: dict[str, list[StylePart]]
+    parts: dict[str, list[StylePart]]  # every kind of STYLE_KINDS; likeness kinds may be empty
     path: Path
     fingerprint: str  # sha256 over style.toml and every part file: changes when any of them does
+    hair_from_photo: bool = False  # palette hair*/beard* colours come from the person
+    lips_from_photo: bool = False  # palette lips comes from the person (lipstick shows)
 
     def __hash__(self) -> int:
         return hash(self.fingerprint)
@@ -73,6 +90,17 @@ class Style:
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}={len(v)}" for k, v in self.parts.items())
         return f"Style({self.name!r}, {counts})"
+
+
+@functools.lru_cache(maxsize=1024)
+def split_layers(body: str, default: str = "main") -> dict[str, str]:
+    """{layer name: SVG elements} of a part body with `<!-- layer: NAME -->` markers."""
+    pieces = _LAYER_MARK.split(body)
+    if len(pieces) == 1:
+        return {default: body}
+    shared = pieces[0].strip()
+    return {name: (shared + "\n" + text.strip()).strip()
+            for name, text in zip(pieces[1::2], pieces[2::2], strict=True)}
 
 
 def styles_dir() -> Path:
@@ -102,8 +130,8 @@ def parse_part(svg: str, source: str = "<svg>") -> StylePart:
                          body=_METADATA.sub("", body_match.group(1)).strip())
     except (ValueError, KeyError, TypeError) as exc:
         raise MojiError("style_invalid", f"{source}: bad part metadata ({exc}).") from None
-    if part.kind not in PART_KINDS or not part.tags:
-        raise MojiError("style_invalid", f"{source}: kind must be one of {PART_KINDS}, with tags.")
+    if part.kind not in STYLE_KINDS or not part.tags:
+        raise MojiError("style_invalid", f"{source}: kind must be one of {STYLE_KINDS}, with tags.")
     return part
 
 
@@ -118,16 +146,18 @@ def load_style(name: str, root: Path | None = None) -> Style:
                         f"No style {name!r}; choose from {', '.join(list_styles(root))}.")
     digest = hashlib.sha256(toml_path.read_bytes())
     meta = tomllib.loads(toml_path.read_text())
-    parts: dict[str, list[StylePart]] = {kind: [] for kind in PART_KINDS}
+    parts: dict[str, list[StylePart]] = {kind: [] for kind in STYLE_KINDS}
     for svg_path in sorted(folder.glob("parts/*/*.svg")):
         data = svg_path.read_bytes()
         digest.update(svg_path.name.encode() + data)
         part = parse_part(data.decode(), str(svg_path))
         parts[part.kind].append(part)
-    missing = [kind for kind, found in parts.items() if not found]
+    missing = [kind for kind in PART_KINDS if not parts[kind]]
     if missing:
         raise MojiError("style_invalid", f"Style {name!r} has no parts of kind {missing}.")
     return Style(name=meta.get("name", name), title=meta.get("title", name.title()),
                  description=meta.get("description", ""), palette=dict(meta.get("palette", {})),
                  skin_from_photo=bool(meta.get("skin_from_photo", False)), parts=parts,
-                 path=folder, fingerprint=digest.hexdigest())
+                 path=folder, fingerprint=digest.hexdigest(),
+                 hair_from_photo=bool(meta.get("hair_from_photo", False)),
+                 lips_from_photo=bool(meta.get("lips_from_photo", False)))

@@ -190,3 +190,25 @@ class Service:
                 proc.wait(5)
         for log in self._logs:
             log.close()
+
+
+def job_results(client: redis.Redis, queue: str) -> list[tuple[dict, dict]]:
+    """(payload, return value) of the queue's finished jobs: what each worker job reported."""
+    from rq import Queue
+    from rq.job import Job
+    from rq.registry import FinishedJobRegistry
+
+    ids = FinishedJobRegistry(queue=Queue(queue, connection=client)).get_job_ids()
+    return [(job.args[0], job.return_value()) for job in Job.fetch_many(ids, connection=client)
+            if job is not None]
+
+
+def inline_buttons(markup) -> list[tuple[str, str]]:
+    """(text, callback_data) of an inline keyboard, row by row; `markup` as sent (a JSON string)
+    or as stored on a message (a dict), or None."""
+    import json
+
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    return [(b["text"], b.get("callback_data", "")) for row in (markup or {}).get(
+        "inline_keyboard", []) for b in row]

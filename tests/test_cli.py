@@ -29,12 +29,18 @@ def test_render_json_contract(tmp_path, no_face_png):
               tmp_path / "broken.jpg", tmp_path / "notes.txt", tmp_path / "missing.jpg"]
     out = tmp_path / "out"
     result = moji("render", *map(str, inputs), "--style", "avatar", "--out", str(out), "--json")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # some inputs gave no sticker
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["input"] for r in records] == [str(p) for p in inputs]
     grin, closed = records[0], records[1]
     assert grin["ok"] and grin["style"] == "avatar" and grin["embedder"] == "expression"
-    assert grin["faces"] == 1 and set(grin["parts"]) == {"mouth", "eyes", "brows", "face"}
+    assert grin["faces"] == 1 and {"mouth", "eyes", "brows", "face", "hair"} <= set(grin["parts"])
+    assert set(grin["parts"]) <= {"mouth", "eyes", "brows", "face", "hair", "facial_hair",
+                                  "glasses", "headwear"}
+    likeness = grin["likeness"]
+    assert set(likeness) == {"hair", "facial_hair", "glasses", "headwear", "skin"}
+    assert set(likeness["hair"]) == {"length", "colour", "rgb"}
+    assert set(likeness["skin"]) == {"rgb", "monk"} and 1 <= likeness["skin"]["monk"] <= 10
     assert "grin" in grin["parts"]["mouth"]["tags"]
     assert "closed" in closed["parts"]["eyes"]["tags"]
     for part in grin["parts"].values():
@@ -53,6 +59,30 @@ def test_render_reports_how_many_faces(tmp_path, two_faces_jpeg):
     record = json.loads(result.stdout)
     assert record["ok"] and record["faces"] == 2
     assert "grin" in record["parts"]["mouth"]["tags"]  # the larger face is the grinning one
+
+
+def test_render_draws_a_given_likeness(tmp_path):
+    given = {"hair": {"length": "long", "colour": "blonde", "rgb": "#d8b060"},
+             "facial_hair": "beard", "glasses": "sunglasses", "headwear": "none",
+             "skin": {"rgb": "#825c43", "monk": 7}}
+    (tmp_path / "me.json").write_text(json.dumps(given))
+    args = ["render", str(FIXTURES / "grin.jpg"), "--style", "avatar", "--json"]
+    drawn = moji(*args, "--likeness", str(tmp_path / "me.json"), "--out", str(tmp_path / "a"))
+    assert drawn.returncode == 0, drawn.stderr
+    record = json.loads(drawn.stdout)
+    assert record["likeness"] == given
+    parts = record["parts"]
+    assert parts["hair"]["tags"][0] == "long" and parts["facial_hair"]["tags"][0] == "beard"
+    assert parts["glasses"]["tags"][0] == "sunglasses" and "headwear" not in parts
+    assert "grin" in parts["mouth"]["tags"]  # the expression still comes from the photo
+    # A whole `--json` line works as a likeness file too, and draws the same sticker.
+    (tmp_path / "line.json").write_text(drawn.stdout)
+    again = moji(*args, "--likeness", str(tmp_path / "line.json"), "--out", str(tmp_path / "b"))
+    assert (tmp_path / "a" / "grin.png").read_bytes() == (tmp_path / "b" / "grin.png").read_bytes()
+    assert again.returncode == 0
+    (tmp_path / "bad.json").write_text(json.dumps({"glasses": "monocle"}))
+    bad = moji(*args, "--likeness", str(tmp_path / "bad.json"), "--out", str(tmp_path / "c"))
+    assert bad.returncode == 1 and "monocle" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_render_unknown_style_is_a_clear_error(tmp_path):

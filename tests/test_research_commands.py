@@ -104,5 +104,10 @@ def test_models_list_and_fetch_messages(capsys):
     assert main(["models", "list"]) == 0
     listing = capsys.readouterr().out
     assert "resnet50.IMAGENET1K_V2" in listing and "autoencoder-parts-v1" in listing
-    assert main(["models", "fetch", "bisenet"]) == 1
-    assert "MOJI_BISENET_WEIGHTS" in capsys.readouterr().err
+    assert "bisenet" in listing and "selfie_segmenter" in listing
+
+
+def test_models_fetch_bisenet_checks_the_cached_file(capsys):
+    # CI seeds the cache with the official file; fetch finds it and checks its sha256.
+    assert main(["models", "fetch", "bisenet"]) == 0
+    assert capsys.readouterr().out.strip().endswith("79999_iter.pth")

@@ -32,7 +32,8 @@ def test_at_least_three_styles():
 @pytest.mark.parametrize("name", STYLES)
 def test_style_has_enough_parts_and_every_tag(name):
     style = load_style(name)
-    for kind, parts in style.parts.items():
+    for kind in VOCABULARY:  # expression kinds; tests/test_style_parts.py checks likeness parts
+        parts = style.parts[kind]
         assert len(parts) >= MINIMUM[kind], kind
         tags = {tag for part in parts for tag in part.tags}
         assert VOCABULARY[kind] <= tags, (kind, VOCABULARY[kind] - tags)
@@ -56,12 +57,15 @@ def test_style_renders_a_valid_sticker(pipe, name):
     alpha = np.asarray(image)[..., 3]
     assert alpha[0, 0] == 0 and alpha[-1, -1] == 0  # transparent background
     assert alpha[256, 256] == 255  # an opaque face in the middle
-    assert sticker.style == name and set(sticker.matches) == set(VOCABULARY)
+    likeness_kinds = {"hair", "facial_hair", "glasses", "headwear"}
+    assert sticker.style == name
+    assert set(VOCABULARY) <= set(sticker.matches) <= set(VOCABULARY) | likeness_kinds
 
 
-def test_layered_render_draws_the_same_picture_as_the_whole_svg(pipe):
-    style = load_style("classic")
-    chosen = {kind: parts[len(parts) // 2] for kind, parts in style.parts.items()}
+@pytest.mark.parametrize("name", ["classic", "avatar"])  # avatar: hair behind and in front
+def test_layered_render_draws_the_same_picture_as_the_whole_svg(pipe, name):
+    style = load_style(name)
+    chosen = {kind: parts[len(parts) // 2] for kind, parts in style.parts.items() if parts}
     layered = np.asarray(_sticker_image(render_sticker(style, chosen)), dtype=float)
     whole = np.asarray(_sticker_image(render_png(compose_svg(style, chosen))), dtype=float)
     assert np.abs(layered - whole).mean() < 1.0
@@ -69,12 +73,12 @@ def test_layered_render_draws_the_same_picture_as_the_whole_svg(pipe):
 
 def test_avatar_takes_the_skin_tone_from_the_photo():
     style = load_style("avatar")
-    chosen = {kind: parts[0] for kind, parts in style.parts.items()}
+    chosen = {kind: parts[0] for kind, parts in style.parts.items() if parts}
     dark = np.asarray(Image.open(io.BytesIO(render_sticker(style, chosen, (90, 60, 40)))))
     light = np.asarray(Image.open(io.BytesIO(render_sticker(style, chosen, (240, 205, 180)))))
     assert dark[256, 256, :3].sum() + 150 < light[256, 256, :3].sum()
     classic = load_style("classic")
-    same = [render_sticker(classic, {k: p[0] for k, p in classic.parts.items()}, rgb)
+    same = [render_sticker(classic, {k: p[0] for k, p in classic.parts.items() if p}, rgb)
             for rgb in ((90, 60, 40), (240, 205, 180))]
     assert same[0] == same[1]  # a style with its own skin colour ignores the photo's
 

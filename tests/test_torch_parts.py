@@ -106,7 +106,9 @@ def test_bisenet_without_weights_says_where_they_are(monkeypatch, tmp_path):
     monkeypatch.delenv("MOJI_BISENET_WEIGHTS", raising=False)
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setenv("MOJI_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("MOJI_OFFLINE", "1")
     with pytest.raises(MojiError) as err:
         get_parser("bisenet", device="cpu")
     assert err.value.code == "weights_missing"
     assert "MOJI_BISENET_WEIGHTS" in err.value.message
+    assert "moji models fetch bisenet" in err.value.message

@@ -130,6 +130,20 @@ class Keys:
         return f"moji:cache:{style}:{file_unique_id}"
 
     @staticmethod
+    def done(chat_id: int, message_id: int, style: str) -> str:
+        """Set once a job's sticker was sent, so that a retry does not send it twice."""
+        return f"moji:done:{chat_id}:{message_id}:{style}"
+
+    @staticmethod
+    def identity(user_id: int) -> str:
+        return f"moji:identity:{user_id}"
+
+    @staticmethod
+    def user_index(user_id: int) -> str:
+        """A set of the keys (and `job:<id>` entries) written for a person, for /forget."""
+        return f"moji:user:{user_id}:keys"
+
+    @staticmethod
     def last(chat_id: int, user_id: int) -> str:
         return f"moji:last:{chat_id}:{user_id}"
 

@@ -1,9 +1,13 @@
 """RQ job functions. Each takes a small payload dict (ids and names: no image bytes, no token).
 
 `make_sticker` downloads the photo with getFile, renders it with the process's one pipeline, and
-sends the sticker as a reply. Problems a person can fix (no face, not an image) are answered with
-a message and end the job normally; anything else raises, RQ retries it, and when retries run
-out `on_failure` tells the person. This module imports nothing heavy: the bot imports it too.
+sends the sticker as a reply. In a private chat the person's identity (worker.identity) is drawn
+and only the expression comes from the photo; their first selfie sets that identity. Group photos
+are measured on their own: the face may be anyone's. `identity_sticker` draws the identity with a
+neutral expression, for /me, with its correction buttons. Problems a person can fix (no face,
+not an image) are answered with a message and end the job normally; anything else raises, RQ
+retries it, and when retries run out `on_failure` tells the person. This module imports nothing
+heavy: the bot imports it too.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ USER_MESSAGES = {
               "again in a moment.",
     "lost": "Sorry, the worker making your sticker stopped before it was done. Please send the "
             "photo again.",
+    "no_identity": "I don't know your look yet: send me a selfie first.",
+    "bad_likeness": "Your saved look could not be drawn. Tap \"Take my look from my next photo\" "
+                    "in /me, or /forget and send a new selfie.",
 }
 
 # The sticker's emoji, from the matched mouth (and eyes) tags.
@@ -60,6 +67,24 @@ class StickerRequest:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
+@dataclass
+class IdentityRequest:
+    """Draw a person's identity sticker (for /me) and send it with its correction buttons."""
+
+    chat_id: int
+    user_id: int
+    style: str
+    received_at: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IdentityRequest:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
 def emoji_for(tags: dict[str, list[str]]) -> str:
     """An emoji for a sticker from its parts' tags, e.g. {"mouth": ["grin"], "eyes": ["open"]}."""
     mouth = (tags.get("mouth") or ["neutral"])[0]
@@ -72,13 +97,25 @@ def emoji_for(tags: dict[str, list[str]]) -> str:
 
 
 def record_sticker(redis: Any, req: StickerRequest, file_id: str, emoji: str,
-                   cache_ttl: int, cached: bool = False) -> None:
-    """Remember a sent sticker: the repeat cache, the user's last sticker (for /pack), stats."""
-    entry = json.dumps({"file_id": file_id, "emoji": emoji, "style": req.style})
+                   cache_ttl: int, cached: bool = False, identity_tag: str | None = None) -> None:
+    """Remember a sent sticker: the repeat cache, the user's last sticker (for /pack), stats.
+
+    `identity_tag` (worker.identity.cache_tag) stamps a sticker drawn with a person's identity,
+    so that the cache serves it only to them and only while that identity is current. Every key
+    written is noted in the person's index, for /forget.
+    """
+    from .identity import remember_keys
+
+    entry = {"file_id": file_id, "emoji": emoji, "style": req.style}
+    if identity_tag:
+        entry["identity"] = identity_tag
+    written = [Keys.last(req.chat_id, req.user_id)]
     with redis.pipeline(transaction=False) as pipe:
         if not cached:
-            pipe.set(Keys.cache(req.file_unique_id, req.style), entry, ex=cache_ttl)
-        pipe.set(Keys.last(req.chat_id, req.user_id), entry, ex=cache_ttl)
+            pipe.set(Keys.cache(req.file_unique_id, req.style), json.dumps(entry), ex=cache_ttl)
+            written.append(Keys.cache(req.file_unique_id, req.style))
+        pipe.set(Keys.last(req.chat_id, req.user_id), json.dumps(entry), ex=cache_ttl)
+        remember_keys(pipe, req.user_id, written, cache_ttl)
         pipe.hincrby(Keys.counters, "cached" if cached else "stickers", 1)
         if req.received_at:
             pipe.lpush(Keys.latency, round((time.time() - req.received_at) * 1000, 1))
@@ -90,13 +127,13 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     """Job: photo (by file_id) -> sticker sent as a reply. Returns a small summary."""
     from pipeline.errors import MojiError
 
-    from . import runtime
+    from . import identity, runtime
     from .botapi import BotAPIError
     from .stickers import to_webp
 
     req = StickerRequest.from_dict(payload)
     rt = runtime.current()
-    done_key = f"moji:done:{req.chat_id}:{req.message_id}:{req.style}"
+    done_key = Keys.done(req.chat_id, req.message_id, req.style)
     if rt.redis.exists(done_key):  # a retry of a job whose sticker was already sent
         return {"ok": True, "duplicate": True}
     t0 = time.perf_counter()
@@ -113,7 +150,14 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
         lap("get_file")
         data = rt.bot.download(info["file_path"])
         lap("download")
-        sticker = rt.pipeline.render(data, style=req.style)
+        # a private selfie is the person's own face: draw their kept identity, if any
+        kept = identity.load(rt.redis, req.user_id) if req.chat_type == "private" else None
+        use = kept if kept is not None and not kept.retake else None
+        if use is not None:
+            sticker = rt.pipeline.render(data, style=req.style, likeness=use.to_likeness(),
+                                         face_part=use.face)
+        else:
+            sticker = rt.pipeline.render(data, style=req.style)
         lap("render")
     except BotAPIError as exc:
         if exc.method == "getFile" and exc.code == 400 and "too big" in exc.description.lower():
@@ -121,6 +165,17 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
         raise
     except MojiError as exc:
         return _answer_error(rt, req, exc.code, exc.message)
+    stamp, established = None, None
+    if use is not None:
+        stamp = identity.cache_tag(req.user_id, use.version)
+    elif req.chat_type == "private":  # the first selfie (or a retake): it sets the identity
+        face = sticker.matches.get("face")
+        new = identity.establish(rt.redis, req.user_id, sticker.likeness,
+                                 face.part_id if face else None,
+                                 seen_version=kept.version if kept else 0)
+        if new is not None:
+            stamp, established = identity.cache_tag(req.user_id, new.version), new.version
+        lap("identity")
     tags = {kind: list(m.tags) for kind, m in sticker.matches.items()}
     emoji = emoji_for(tags)
     webp = to_webp(sticker.png)
@@ -142,21 +197,80 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     file_id = message["sticker"]["file_id"]
     with rt.redis.pipeline(transaction=False) as pipe:
         pipe.set(done_key, 1, ex=24 * 3600)
+        if req.chat_type == "private":
+            identity.remember_keys(pipe, req.user_id, [done_key], rt.settings.cache_ttl)
         pipe.execute()
-    record_sticker(rt.redis, req, file_id, emoji, rt.settings.cache_ttl)
+    record_sticker(rt.redis, req, file_id, emoji, rt.settings.cache_ttl, identity_tag=stamp)
     lap("record")
+    face = sticker.matches.get("face")
     return {"ok": True, "file_id": file_id, "emoji": emoji, "parts": tags,
+            "likeness": sticker.likeness.to_dict(), "face": face.part_id if face else None,
+            "identity": {"used": use.version if use else None,
+                         "established": established},
             "stages_ms": stages, "timings_ms": sticker.timings_ms}
+
+
+def identity_sticker(payload: dict[str, Any]) -> dict[str, Any]:
+    """Job: draw the person's identity (neutral expression, their style) and send it with the
+    buttons that correct it (worker.identity.main_keyboard)."""
+    from pipeline.errors import MojiError
+
+    from . import identity, runtime
+    from .stickers import to_webp
+
+    req = IdentityRequest.from_dict(payload)
+    rt = runtime.current()
+    kept = identity.load(rt.redis, req.user_id)
+    if kept is None:  # forgotten meanwhile
+        rt.bot.send_message(req.chat_id, USER_MESSAGES["no_identity"])
+        return {"ok": False, "error": "no_identity"}
+    try:
+        sticker = rt.pipeline.render_identity(kept.to_likeness(), kept.face, style=req.style)
+    except MojiError as exc:
+        rt.bot.send_message(req.chat_id, USER_MESSAGES.get(exc.code) or exc.message)
+        rt.redis.hincrby(Keys.counters, f"error_{exc.code}", 1)
+        return {"ok": False, "error": exc.code}
+    tags = {kind: list(m.tags) for kind, m in sticker.matches.items()}
+    emoji = emoji_for(tags)
+    message = _send_sticker(rt, req.chat_id, to_webp(sticker.png), emoji,
+                            reply_markup=identity.main_keyboard(kept))
+    if message is None:
+        return {"ok": False, "error": "forbidden"}
+    with rt.redis.pipeline(transaction=False) as pipe:
+        pipe.hincrby(Keys.counters, "identity_stickers", 1)
+        pipe.execute()
+    return {"ok": True, "file_id": message["sticker"]["file_id"], "message_id":
+            message["message_id"], "version": kept.version, "likeness": kept.likeness,
+            "face": kept.face, "parts": tags}
+
+
+def _send_sticker(rt: Any, chat_id: int, webp: bytes, emoji: str,
+                  reply_markup: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """sendSticker as an upload; None when the person blocked the bot (nobody to tell)."""
+    from .botapi import BotAPIError
+
+    try:
+        return rt.bot.call("sendSticker",
+                           {"chat_id": chat_id, "emoji": emoji, "reply_markup": reply_markup},
+                           files={"sticker": ("sticker.webp", webp, "image/webp")})
+    except BotAPIError as exc:
+        if exc.code == 403:
+            rt.redis.hincrby(Keys.counters, "undeliverable", 1)
+            return None
+        raise
 
 
 def _answer_error(rt: Any, req: StickerRequest, code: str, detail: str = "") -> dict[str, Any]:
     """Tell the person why there is no sticker, and cache the answer for a repeat of the photo."""
     text = USER_MESSAGES.get(code) or detail or USER_MESSAGES["failed"]
+    from .identity import remember_keys
+
     rt.bot.send_message(req.chat_id, text, reply_to=req.message_id)
     with rt.redis.pipeline(transaction=False) as pipe:
         if code in ("no_face", "bad_image", "too_large", "file_too_big"):
-            pipe.set(Keys.cache(req.file_unique_id, req.style),
-                     json.dumps({"error": code, "message": text}), ex=rt.settings.cache_ttl)
+            key = Keys.cache(req.file_unique_id, req.style)
+            pipe.set(key, json.dumps({"error": code, "message": text}), ex=rt.settings.cache_ttl)
+            remember_keys(pipe, req.user_id, [key], rt.settings.cache_ttl)
         pipe.hincrby(Keys.counters, f"error_{code}", 1)
         pipe.execute()
     return {"ok": False, "error": code}
@@ -172,20 +286,21 @@ def on_failure(job: Any, connection: Any, exc_type: type, exc_value: BaseExcepti
 
     lost = exc_type is AbandonedJobError or isinstance(exc_value, AbandonedJobError)
     connection.hincrby(Keys.counters, "lost" if lost else "failed", 1)
-    try:
-        req = StickerRequest.from_dict(job.args[0])
-    except (IndexError, TypeError):
-        log.error("job %s failed and has no sticker request to answer", job.id)
+    try:  # a sticker request (reply to its photo) or an identity request (no photo)
+        payload = job.args[0]
+        chat_id, reply_to = int(payload["chat_id"]), payload.get("message_id")
+    except (IndexError, KeyError, TypeError, ValueError):
+        log.error("job %s failed and has no request to answer", job.id)
         return
-    log.warning("job %s for chat %s %s: %s", job.id, req.chat_id,
+    log.warning("job %s for chat %s %s: %s", job.id, chat_id,
                 "was abandoned" if lost else "failed", exc_type.__name__)
     from . import runtime
 
     rt = runtime.current_or_none()
     bot = rt.bot if rt else BotAPI.from_settings(Settings.from_env())
     try:
-        bot.send_message(req.chat_id, USER_MESSAGES["lost" if lost else "failed"],
-                         reply_to=req.message_id)
+        bot.send_message(chat_id, USER_MESSAGES["lost" if lost else "failed"],
+                         reply_to=reply_to)
     finally:
         if not rt:
             bot.close()

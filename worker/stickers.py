@@ -57,6 +57,7 @@ def _encode_webp(png: bytes) -> bytes:
 def style_preview_png(style: Style) -> bytes:
     """A sample sticker of a style (a smiling face), for /style when it has no preview.png."""
     from pipeline.compose import render_sticker
+    from pipeline.parse import PART_KINDS
 
-    chosen = {kind: style.part_tagged(kind, *_SAMPLE_TAGS.get(kind, ())) for kind in style.parts}
+    chosen = {kind: style.part_tagged(kind, *_SAMPLE_TAGS.get(kind, ())) for kind in PART_KINDS}
     return render_sticker(style, chosen)

@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_pipe.add_argument("--limit", type=int, default=200, help="at most this many photos")
     p_pipe.add_argument("--cores", type=int, default=1,
                         help="pin the process to this many CPU cores (0: leave as is)")
+    p_pipe.add_argument("--likeness-method", default=None, choices=("auto", "bisenet", "basic"),
+                        help="likeness measure to time (default: $MOJI_LIKENESS or auto)")
     p_pipe.set_defaults(func=run_pipeline)
     try:
         from moji.commands.bench_e2e import register_bench
@@ -47,17 +49,34 @@ def run_pipeline(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from pipeline import Pipeline, PipelineOptions
-    from pipeline.compose import _sticker_png
+    from pipeline.compose import clear_render_cache
     from pipeline.decode import decode_image
     from pipeline.errors import MojiError
 
     if args.cores and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args.cores]))
     photos = [p.read_bytes() for p in collect_photos(args.photos, args.limit)]
-    pipe = Pipeline.from_options(PipelineOptions(style=args.style, embedder=args.embedder))
+    options = PipelineOptions(style=args.style, embedder=args.embedder)
+    if args.likeness_method:
+        options.likeness.method = args.likeness_method
+    pipe = Pipeline.from_options(options)
+    # The likeness pass runs once per person (a bot keeps it as their identity): it is timed on
+    # its own, and the per-photo path below draws the likeness measured here.
+    likenesses: dict[int, object] = {}
+    likeness_ms: list[float] = []
+    for i, data in enumerate(tqdm(photos, desc="likeness", unit="photo")):
+        try:
+            image, faces = pipe.analyze(data)
+            if not faces:
+                continue
+            start = time.perf_counter()
+            likenesses[i] = pipe.likeness_estimator.measure(image.rgb, faces[0])
+            likeness_ms.append((time.perf_counter() - start) * 1000)
+        except MojiError:
+            continue
     for data in photos[:3]:  # warm up: first calls allocate, and the style's layers rasterise
         try:
-            pipe.render(data)
+            pipe.render(data, likeness=likenesses.get(0))
         except MojiError:
             pass
 
@@ -65,15 +84,15 @@ def run_pipeline(args: argparse.Namespace) -> int:
     landmarker: list[float] = []
     skipped = 0
     for _ in tqdm(range(args.repeat), desc="bench", unit="pass"):
-        for data in photos:
+        for i, data in enumerate(photos):
             # The landmarker alone: MediaPipe on the decoded photo, nothing of Moji's around it.
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=decode_image(data).rgb)
             start = time.perf_counter()
             pipe.analyzer._landmarker.detect(image)
             landmarker.append((time.perf_counter() - start) * 1000)
-            _sticker_png.cache_clear()  # measure the real composite + PNG encode every time
+            clear_render_cache(layers=False)  # measure the real composite + PNG encode every time
             try:
-                sticker = pipe.render(data)
+                sticker = pipe.render(data, likeness=likenesses.get(i))
             except MojiError:
                 skipped += 1
                 continue
@@ -92,4 +111,8 @@ def run_pipeline(args: argparse.Namespace) -> int:
         print(f"{stage:<14}{median:>10.2f}{np.percentile(values, 90):>10.2f}{share:>8}")
     print(f"{'landmarker alone':<14}{alone:>6.2f}")
     print(f"whole pipeline / landmarker alone: {total / alone:.2f}x")
+    if likeness_ms:
+        print(f"likeness ({pipe.likeness_estimator.name}, once per person): median "
+              f"{np.median(likeness_ms):.1f} ms, p90 {np.percentile(likeness_ms, 90):.1f} ms "
+              f"over {len(likeness_ms)} faces")
     return 0

@@ -1,18 +1,32 @@
-"""`moji evaluate LABELS.csv`: expression accuracy, stability and speed, per embedder."""
+"""`moji evaluate LABELS.csv`: expression accuracy, stability and speed, per embedder; and
+likeness accuracy (hair, facial hair, glasses, headwear, skin), per likeness method."""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 from pathlib import Path
+
+LIKENESS_COLUMNS = ("glasses", "facial_hair", "headwear", "hair_colour", "hair_length", "monk")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "evaluate", help="measure expression accuracy on hand-labeled photos",
         description="4-class mouth accuracy, balanced eyes open/closed accuracy, confusion "
-                    "matrices (printed and as a PNG), perturbation stability and speed.")
-    p.add_argument("labels", type=Path, help="CSV with columns image,mouth[,eyes]")
+                    "matrices (printed and as a PNG), perturbation stability and speed; and, "
+                    "for a CSV with likeness columns, likeness accuracy per method.")
+    p.add_argument("labels", type=Path,
+                   help="CSV with columns image,mouth[,eyes] (expression) and/or any of "
+                        f"{','.join(LIKENESS_COLUMNS)} (likeness); relative image paths are "
+                        "relative to the CSV's folder (or --images)")
+    p.add_argument("--images", type=Path, metavar="DIR",
+                   help="folder the CSV's image names are relative to (default: its folder)")
+    p.add_argument("--likeness-method", action="append", dest="likeness_methods",
+                   choices=("bisenet", "basic"),
+                   help="likeness method to evaluate (repeatable; default both)")
+    p.add_argument("--limit", type=int, help="only the first N rows (likeness)")
     p.add_argument("--embedder", action="append", dest="embedders",
                    help="embedder (repeatable; 'all' for every one that loads; default expression)")
     p.add_argument("--style", default="classic", help="style whose parts are matched")
@@ -22,12 +36,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="also film the first N photos as a 24-frame still video: jitter, flicker")
     p.add_argument("--device", help="device for torch embedders (cpu, cuda)")
     p.add_argument("--out", type=Path, default=Path("eval/results"),
-                   help="folder for confusion.png and summary.json")
+                   help="folder for confusion.png, summary.json and likeness.json")
     p.add_argument("--misses", action="store_true", help="list the mouths it got wrong")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    with open(args.labels, newline="") as f:
+        columns = set(next(csv.reader(f), []))
+    if not columns & {"mouth", *LIKENESS_COLUMNS}:
+        from pipeline.errors import MojiError
+
+        raise MojiError("not_found", f"{args.labels} has neither a mouth column nor any of "
+                        f"{', '.join(LIKENESS_COLUMNS)}.")
+    if "mouth" in columns:
+        run_expression(args)
+    if columns & set(LIKENESS_COLUMNS):
+        run_likeness(args)
+    return 0
+
+
+def run_likeness(args: argparse.Namespace) -> None:
+    from moji.evaluate_likeness import evaluate_likeness, format_report
+
+    methods = tuple(args.likeness_methods or ("bisenet", "basic"))
+    report = evaluate_likeness(args.labels, args.images or args.labels.parent, methods=methods,
+                               limit=args.limit)
+    print("\n== likeness ==")
+    print(format_report(report))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "likeness.json").write_text(json.dumps(report, indent=2, default=str))
+    print(f"\nwrote {args.out / 'likeness.json'}")
+
+
+def run_expression(args: argparse.Namespace) -> None:
     from moji.evaluate import (
         EYES_CLASSES,
         MOUTH_CLASSES,
@@ -87,4 +129,3 @@ def run(args: argparse.Namespace) -> int:
         plot_comparison(reports, args.out / "comparison.png")
     (args.out / "summary.json").write_text(json.dumps([r.summary() for r in reports], indent=2))
     print(f"\nwrote {args.out / 'confusion.png'} and {args.out / 'summary.json'}")
-    return 0

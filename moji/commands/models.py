@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-FETCHABLE = ("face_landmarker", "resnet50", "bisenet", "autoencoder")
+FETCHABLE = ("face_landmarker", "bisenet", "selfie_segmenter", "resnet50", "autoencoder")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -13,7 +13,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show = sub.add_parser("list", help="every model file and whether it is here")
     show.set_defaults(func=cmd_list)
     fetch = sub.add_parser("fetch", help="download a model file (needs internet)")
-    fetch.add_argument("name", choices=FETCHABLE)
+    fetch.add_argument("names", nargs="+", choices=FETCHABLE, metavar="NAME",
+                       help=f"one or more of: {', '.join(FETCHABLE)}")
     fetch.set_defaults(func=cmd_fetch)
 
 
@@ -39,8 +40,8 @@ def _entries() -> list[tuple[str, str, str]]:
         rows.append((weights.name, str(path) if path else "missing",
                      f"{weights.url} -> {torch_hub_dir()}"))
     path = BISENET_CELEBAMASK_HQ.find()
-    rows.append((BISENET_CELEBAMASK_HQ.name, str(path) if path else "missing",
-                 "Google Drive (face-parsing.PyTorch README); set MOJI_BISENET_WEIGHTS"))
+    if path is not None and path.parent != cache_dir():  # a file of the user's own choosing
+        rows.append((BISENET_CELEBAMASK_HQ.name, str(path), "MOJI_BISENET_WEIGHTS or torch hub"))
     for weights in (AUTOENCODER_PARTS_V1, AUTOENCODER_MOUTH_V1):
         path = weights.find()
         rows.append((weights.name, str(path) if path else "missing", "ships with Moji"))
@@ -54,21 +55,23 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
+    for name in args.names:
+        _fetch(name)
+    return 0
+
+
+def _fetch(name: str) -> None:
     from pipeline.errors import MojiError
 
-    if args.name == "face_landmarker":
-        from pipeline.models import FACE_LANDMARKER, model_path
+    if name in ("face_landmarker", "bisenet", "selfie_segmenter"):
+        from pipeline.models import MODELS, model_path
 
-        print(model_path(FACE_LANDMARKER, allow_download=True))
-    elif args.name == "resnet50":
+        print(model_path(MODELS[name], allow_download=True))
+    elif name == "resnet50":
         from pipeline.embedders.resnet50 import ResNet50_Weights
         from pipeline.weights import download
 
         print(download(ResNet50_Weights.DEFAULT))
-    elif args.name == "bisenet":
-        from pipeline.bisenet import HOW_TO_GET
-
-        raise MojiError("weights_missing", f"Moji cannot download BiSeNet's weights. {HOW_TO_GET}")
     else:
         from pipeline.embedders.autoencoder import AUTOENCODER_PARTS_V1
 
@@ -77,4 +80,3 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             raise MojiError("weights_missing", "The autoencoder's weights ship with Moji in "
                             "pipeline/weights/; reinstall Moji or run `moji train autoencoder`.")
         print(f"{path} (ships with Moji)")
-    return 0

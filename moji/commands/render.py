@@ -19,6 +19,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--embedder-weights", type=Path, metavar="PATH",
                    help="weights file for the embedder (autoencoder, resnet50)")
     p.add_argument("--parser", help="face parser: landmarks (default) or bisenet")
+    p.add_argument("--likeness", type=Path, metavar="FILE.json",
+                   help="draw this likeness (hair, facial hair, glasses, headwear, skin; the "
+                        "`likeness` object of --json) instead of measuring it from each photo")
+    p.add_argument("--likeness-method", choices=("auto", "bisenet", "basic"),
+                   help="how to measure likeness (default: $MOJI_LIKENESS or auto: bisenet when "
+                        "torch and its weights are here, else basic)")
     p.add_argument("--out", type=Path, default=Path("stickers"), help="output folder")
     p.add_argument("--json", action="store_true", help="one JSON object per input on stdout")
     p.add_argument("--svg", action="store_true", help="also write the composed SVG")
@@ -35,6 +41,19 @@ def _output_path(out: Path, photo: Path, taken: set[Path]) -> Path:
     return path
 
 
+def _read_likeness(path: Path):  # -> pipeline.likeness.Likeness
+    from pipeline.likeness import Likeness
+
+    try:
+        data = json.loads(path.read_text())
+    except OSError as exc:
+        raise MojiError("not_found", f"Cannot read {path}: {exc.strerror}.") from None
+    except ValueError as exc:
+        raise MojiError("bad_likeness", f"{path} is not JSON ({exc}).") from None
+    # Both a bare likeness object and a whole `moji render --json` line are accepted.
+    return Likeness.from_dict(data.get("likeness", data) if isinstance(data, dict) else data)
+
+
 def run(args: argparse.Namespace) -> int:
     from pipeline import Pipeline, PipelineOptions
 
@@ -47,9 +66,13 @@ def run(args: argparse.Namespace) -> int:
         options.embedder_config["weights"] = args.embedder_weights
     if args.parser:
         options.parser = args.parser
+    if args.likeness_method:
+        options.likeness.method = args.likeness_method
+    likeness = _read_likeness(args.likeness) if args.likeness else None
     pipe = Pipeline.from_options(options)
     args.out.mkdir(parents=True, exist_ok=True)
     taken: set[Path] = set()
+    failed = 0
     for photo in args.photos:
         record: dict = {"input": str(photo)}
         try:
@@ -57,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
                 data = photo.read_bytes()
             except OSError as exc:
                 raise MojiError("not_found", f"Cannot read {photo}: {exc.strerror}.") from None
-            sticker = pipe.render(data)
+            sticker = pipe.render(data, likeness=likeness)
             output = _output_path(args.out, photo, taken)
             output.write_bytes(sticker.png)
             if args.svg:
@@ -65,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
             record.update({"ok": True, **sticker.to_dict(), "output": str(output)})
         except MojiError as exc:
             record.update({"ok": False, **exc.to_dict()})
+            failed += 1
         if args.json:
             print(json.dumps(record), flush=True)
         elif record["ok"]:
@@ -75,4 +99,4 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"{photo}: {record['message']} ({record['error']})", file=sys.stderr)
     pipe.close()
-    return 0
+    return 1 if failed else 0  # scripts can tell; the JSON lines say which input failed

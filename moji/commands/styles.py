@@ -29,14 +29,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     from pipeline.index import INDEX_FILE
+    from pipeline.parse import PART_KINDS
     from pipeline.style import list_styles, load_style
 
     for name in list_styles():
         style = load_style(name)
-        counts = ", ".join(f"{len(parts)} {kind}" for kind, parts in style.parts.items())
+        counts = ", ".join(f"{len(parts)} {kind}" for kind, parts in style.parts.items() if parts)
         combos = 1
-        for parts in style.parts.values():
-            combos *= len(parts)
+        for kind in PART_KINDS:  # expressions; likeness parts dress each of them
+            combos *= len(style.parts[kind])
         indexed = "indexed" if (style.path / INDEX_FILE).exists() else "not indexed"
         print(f"{name:10} {style.title:12} {counts} = {combos:,} emoji; {indexed}")
         if style.description:
@@ -50,6 +51,7 @@ def run_build(args: argparse.Namespace) -> int:
     from pipeline.embedders import get_embedder, list_embedders
     from pipeline.errors import MojiError
     from pipeline.index import INDEX_FILE, build_index, index_npz_bytes
+    from pipeline.parse import PART_KINDS
     from pipeline.style import list_styles, load_style
 
     embedders = []
@@ -64,42 +66,105 @@ def run_build(args: argparse.Namespace) -> int:
         style = load_style(name)
         indexes = [build_index(style, e) for e in tqdm(embedders, desc=name, leave=False)]
         (style.path / INDEX_FILE).write_bytes(index_npz_bytes(indexes))
-        print(f"{name}: indexed {sum(len(p) for p in style.parts.values())} parts for "
+        expression_parts = sum(len(style.parts[kind]) for kind in PART_KINDS)
+        print(f"{name}: indexed {expression_parts} expression parts for "
               f"{', '.join(e.name for e in embedders)} -> {style.path / INDEX_FILE}")
     return 0
 
 
+# The three people of issue 7, the likeness every style must tell apart: (caption, likeness
+# fields, expression and face parts by main tag).
+PEOPLE = (
+    ("long hair, lipstick",
+     {"hair_length": "long", "hair_style": "long_wavy", "hair_rgb": (92, 52, 36),
+      "skin_rgb": (236, 200, 176), "lips_rgb": (196, 30, 64)},
+     (("face", "heart"), ("mouth", "smile"))),
+    ("bald, beard",
+     {"hair_length": "none", "hair_colour": None, "hair_rgb": (40, 32, 30),
+      "facial_hair": "beard", "skin_rgb": (120, 78, 56), "lips_rgb": (120, 70, 66)},
+     (("face", "square"), ("mouth", "smile"))),
+    ("grey hair, glasses",
+     {"hair_length": "short", "hair_style": "side_part", "hair_colour": "grey",
+      "hair_rgb": (175, 175, 172), "glasses": "glasses", "skin_rgb": (232, 190, 165),
+      "lips_rgb": (178, 110, 105)},
+     (("face", "oval"), ("mouth", "grin"))),
+)
+
+
+def _likeness_parts(style, likeness) -> dict:
+    """The likeness parts a sticker of `likeness` draws, by tag (as the pipeline matches
+    them, simplified: the hair style hint first, then the length)."""
+    chosen = {}
+    hair = [p for p in style.parts.get("hair", []) if p.tag == likeness.hair_length]
+    if hair:
+        hint = next((p for p in hair if likeness.hair_style in p.tags), None)
+        chosen["hair"] = hint or next((p for p in hair if likeness.hair_length in p.tags[1:]),
+                                      hair[0])
+    for kind, value in (("facial_hair", likeness.facial_hair), ("glasses", likeness.glasses),
+                        ("headwear", likeness.headwear)):
+        found = [p for p in style.parts.get(kind, []) if p.tag == value]
+        if found:
+            chosen[kind] = found[0]
+    return chosen
+
+
 def contact_sheet(name: str, tile: int = 128, samples: int = 8):
-    """A PIL image: every part of a style on its default face, then random sample emoji."""
+    """A PIL image: every part of a style on its default face (likeness parts on a person with
+    short dark hair where the style draws hair), the three people of issue 7, then random
+    sample emoji."""
     import io
 
     from PIL import Image, ImageDraw
 
     from pipeline.compose import render_sticker
+    from pipeline.likeness import Likeness
+    from pipeline.parse import PART_KINDS
     from pipeline.style import load_style
 
     style = load_style(name)
     # A plain base face, so that each swapped-in part stands out.
     base = {kind: style.part_tagged(kind, tag) for kind, tag in
             (("face", "round"), ("eyes", "open"), ("brows", "neutral"), ("mouth", "smile"))}
-    rows: list[tuple[str, list[tuple[str, dict]]]] = []
-    for kind in ("face", "eyes", "brows", "mouth"):
-        rows.append((kind, [(part.id.split("-", 1)[-1], {**base, kind: part})
+    person = Likeness(hair_rgb=(70, 45, 32), skin_rgb=(196, 140, 110), lips_rgb=(170, 90, 90))
+    hair = style.parts.get("hair") or []
+    dressed = {**base, **({"hair": next((p for p in hair if p.tag == "short"), hair[0])}
+                          if hair else {})}
+    rows: list[tuple[str, list[tuple[str, dict, Likeness]]]] = []
+    for kind in PART_KINDS:
+        rows.append((kind, [(part.id.split("-", 1)[-1], {**base, kind: part}, person)
                             for part in style.parts[kind]]))
+    for kind in ("hair", "facial_hair", "glasses", "headwear"):
+        if style.parts.get(kind):
+            under = base if kind == "hair" else dressed
+            rows.append((kind, [(part.id.split("-", 1)[-1], {**under, kind: part}, person)
+                                for part in style.parts[kind]]))
+    people = []
+    for caption, fields, tags in PEOPLE:
+        likeness = Likeness(**fields)
+        chosen = {**base, **{kind: style.part_tagged(kind, tag) for kind, tag in tags}}
+        people.append((caption, {**chosen, **_likeness_parts(style, likeness)}, likeness))
+    rows.append(("people", people))
     rng = random.Random(0)
-    rows.append(("samples", [(f"#{i + 1}", {k: rng.choice(v) for k, v in style.parts.items()})
-                             for i in range(samples)]))
+    sample_rows = []
+    for i in range(samples):
+        chosen = {kind: rng.choice(style.parts[kind]) for kind in PART_KINDS}
+        for kind in ("hair", "facial_hair", "glasses", "headwear"):
+            options = style.parts.get(kind) or []
+            # Most people wear no glasses or hat: half the samples go without each.
+            if options and rng.random() < (0.9 if kind == "hair" else 0.35):
+                chosen[kind] = rng.choice(options)
+        sample_rows.append((f"#{i + 1}", chosen, person))
+    rows.append(("samples", sample_rows))
     label_w, pad = 90, 18
     width = label_w + tile * max(len(r[1]) for r in rows)
     sheet = Image.new("RGB", (width, 40 + len(rows) * (tile + pad)), "white")
     draw = ImageDraw.Draw(sheet)
     draw.text((8, 10), f"{style.title} ({style.name}): {style.description}", fill="black")
-    skin = (196, 140, 110)  # a sample photo tone, for styles that take skin from the photo
     for r, (label, items) in enumerate(rows):
         y = 40 + r * (tile + pad)
         draw.text((8, y + tile // 2), label, fill="black")
-        for c, (caption, chosen) in enumerate(items):
-            png = render_sticker(style, chosen, skin, tile)
+        for c, (caption, chosen, likeness) in enumerate(items):
+            png = render_sticker(style, chosen, likeness.skin_rgb, tile, likeness=likeness)
             image = Image.open(io.BytesIO(png)).convert("RGBA")
             x = label_w + c * tile
             sheet.paste(image, (x, y), image)

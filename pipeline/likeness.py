@@ -1,0 +1,768 @@
+"""The likeness stage: hair, facial hair, glasses, headwear and skin tone, measured once per person.
+
+`LikenessEstimator` follows the MediaPipe Tasks shape: `create_from_options` loads the models
+once, `measure(rgb, face)` returns a `Likeness`, `close()` frees them. Two methods:
+
+- "bisenet" (pipeline/likeness_bisenet.py): the published experiment's face parser, BiSeNet
+  with face-parsing.PyTorch's 79999_iter.pth (trained on CelebAMask-HQ, whose images are for
+  non-commercial research only). The photo is warped into a head frame framed like
+  CelebAMask-HQ (whole head, some shoulders) and parsed once; hair, hat and glasses come from
+  its classes.
+- "basic" (pipeline/likeness_basic.py): landmarks, the MediaPipe selfie segmenter (Apache-2.0)
+  and colour. No torch, no non-commercial weights; worse (see moji/evaluate_likeness.py).
+
+"auto" picks bisenet when torch imports and the weights are found, else basic.
+
+Facial hair and skin are measured the same way by both methods (BiSeNet calls beards skin):
+
+- Facial hair: inside the face outline from the landmarks, the upper lip, the chin and the two
+  jaw sides are compared with the upper cheeks of the same face: how much darker they are
+  (median luma ratio) and how much rougher (high-pass energy ratio). Using the face's own
+  cheeks as the reference cancels exposure and skin tone; upper lip only = moustache, chin and
+  upper lip = goatee, jaw and chin = beard, a slight even darkening of all of them = stubble.
+
+- Skin under light. A photo's pixels are skin colour times the light. The light is estimated
+  from references the photo itself gives, and divided out:
+  1. colour cast: the eye whites (sclera) and teeth when visible and at least a few dozen
+     pixels, else the "shades of grey" estimate of the whole photo (Minkowski p-norm of each
+     channel, which a single coloured object sways less than the grey-world mean). The cast is
+     divided out relative to the typical estimate of a neutrally lit portrait (CAST_NEUTRAL),
+     so a photo lit like most photos is left as it is (a face filling the frame makes the grey
+     world skin-coloured; dividing it out completely would make everyone grey).
+  2. exposure: the photo's bright reference, the 97th percentile of luma over the whole photo
+     (a white collar, a wall, the lit side of the face, the eye whites), pulled to a fixed
+     level. The correction is partial (EXPOSURE_STRENGTH): a dark-skinned face that fills a
+     well exposed frame must stay dark, yet a light-skinned man in a photo darkened to 50%
+     must not come out dark brown.
+  3. the face's own shading: skin is the median of the lit half of the cheek and forehead
+     pixels (the upper half by luma), not of the shadows.
+  The corrected colour is then mapped onto the Monk Skin Tone scale (Google, 2022) by the
+  nearest swatch in CIELAB. Tuned on the shared face photos: see moji/evaluate_likeness.py.
+
+Greyscale photos: hair colour from lightness only (black, dark_brown, grey, white where the
+lightness says so clearly, else dark_brown), skin Monk from lightness only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import errors
+from . import landmarks as lm
+from .errors import MojiError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .analyze import FaceAnalysis
+
+log = logging.getLogger(__name__)
+
+# The error code belongs in pipeline/errors.py; registered here until it is added there.
+errors.ERROR_CODES.setdefault("bad_likeness", "A likeness has a name Moji does not know.")
+
+HAIR_LENGTHS = ("none", "short", "medium", "long", "tied")
+HAIR_COLOURS = ("black", "dark_brown", "brown", "auburn", "red", "blonde", "grey", "white")
+FACIAL_HAIR = ("none", "stubble", "moustache", "goatee", "beard")
+GLASSES = ("none", "glasses", "sunglasses")
+HEADWEAR = ("none", "cap", "hat", "beanie", "headscarf", "turban", "other")
+HAIR_STYLES = ("bald", "buzz", "short", "side_part", "curly", "afro", "medium",
+               "long_straight", "long_wavy", "bun", "ponytail")
+METHODS = ("auto", "bisenet", "basic")
+
+# The 10 official Monk Skin Tone swatches (Ellis Monk, Google 2022), lightest first.
+MONK_SCALE = ("#f6ede4", "#f3e7db", "#f7ead0", "#eadaba", "#d7bd96",
+              "#a07e56", "#825c43", "#604134", "#3a312a", "#292420")
+
+HAIR_SWATCHES = {
+    "black": "#1e1b1a",
+    "dark_brown": "#3d2b20",
+    "brown": "#6b4a31",
+    "auburn": "#8c3f24",
+    "red": "#b4552c",
+    "blonde": "#d2b274",
+    "grey": "#9b9a97",
+    "white": "#e4e2dd",
+}
+
+
+def hex_to_rgb(value: str) -> tuple[int, int, int]:
+    value = value.lstrip("#")
+    if len(value) != 6:
+        raise ValueError(f"not a #rrggbb colour: {value!r}")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def rgb_to_hex(rgb: tuple[int, int, int] | np.ndarray) -> str:
+    r, g, b = (int(np.clip(round(float(c)), 0, 255)) for c in rgb)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def srgb_to_lab(rgb: Any) -> np.ndarray:
+    """sRGB 0..255 (..., 3) -> CIELAB (D65), as float64."""
+    c = np.asarray(rgb, dtype=np.float64) / 255.0
+    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    m = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = c @ m.T / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]),
+                     200 * (f[..., 1] - f[..., 2])], axis=-1)
+
+
+_MONK_LAB = srgb_to_lab([hex_to_rgb(h) for h in MONK_SCALE])
+
+
+def monk_index(rgb: Any) -> int:
+    """1..10: the Monk Skin Tone swatch nearest to `rgb` in CIELAB."""
+    lab = srgb_to_lab(np.asarray(rgb, dtype=np.float64)[:3])
+    return int(np.argmin(((_MONK_LAB - lab) ** 2).sum(axis=1))) + 1
+
+
+def _colour(value: Any, what: str) -> tuple[int, int, int]:
+    if isinstance(value, str):
+        try:
+            return hex_to_rgb(value)
+        except ValueError:
+            pass
+    elif isinstance(value, (list, tuple)) and len(value) == 3:
+        try:
+            return tuple(int(np.clip(int(c), 0, 255)) for c in value)  # type: ignore[return-value]
+        except (TypeError, ValueError):
+            pass
+    raise MojiError("bad_likeness", f"{what} must be a colour like \"#6b4a31\", not {value!r}.")
+
+
+def _name(value: Any, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise MojiError("bad_likeness",
+                        f"Unknown {what} {value!r}: use one of {', '.join(allowed)}.")
+    return value
+
+
+@dataclass
+class Likeness:
+    """What a person looks like, beyond the expression: hair, facial hair, glasses, headwear, skin."""
+
+    hair_length: str = "short"
+    hair_colour: str | None = "dark_brown"  # None when hair_length == "none"
+    hair_rgb: tuple[int, int, int] = hex_to_rgb(HAIR_SWATCHES["dark_brown"])
+    hair_style: str | None = None  # optional hint: one of HAIR_STYLES
+    facial_hair: str = "none"
+    facial_hair_rgb: tuple[int, int, int] | None = None  # None -> hair_rgb
+    glasses: str = "none"
+    headwear: str = "none"
+    skin_rgb: tuple[int, int, int] = hex_to_rgb(MONK_SCALE[4])
+    monk: int = 5
+    lips_rgb: tuple[int, int, int] | None = None  # light-corrected; not in to_dict's contract
+
+    def to_dict(self) -> dict:
+        """The contract of `moji render --json` (and the README), exactly."""
+        return {
+            "hair": {"length": self.hair_length,
+                     "colour": None if self.hair_length == "none" else self.hair_colour,
+                     "rgb": rgb_to_hex(self.hair_rgb)},
+            "facial_hair": self.facial_hair,
+            "glasses": self.glasses,
+            "headwear": self.headwear,
+            "skin": {"rgb": rgb_to_hex(self.skin_rgb), "monk": int(self.monk)},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Likeness:
+        """Read to_dict's shape back; any key may be missing, unknown names are MojiErrors."""
+        if not isinstance(data, dict):
+            raise MojiError("bad_likeness", "A likeness must be a JSON object like the one "
+                            "`moji render --json` prints under \"likeness\".")
+        changes: dict[str, Any] = {}
+        hair = data.get("hair") or {}
+        if not isinstance(hair, dict):
+            raise MojiError("bad_likeness", "\"hair\" must be an object with length, colour, rgb.")
+        if "length" in hair:
+            changes["hair_length"] = _name(hair["length"], HAIR_LENGTHS, "hair length")
+        if hair.get("colour") is not None:
+            changes["hair_colour"] = _name(hair["colour"], HAIR_COLOURS, "hair colour")
+        if hair.get("rgb") is not None:
+            changes["hair_rgb"] = _colour(hair["rgb"], "hair rgb")
+        if hair.get("style") is not None:
+            changes["hair_style"] = _name(hair["style"], HAIR_STYLES, "hair style")
+        for key, allowed, what in (("facial_hair", FACIAL_HAIR, "facial hair"),
+                                   ("glasses", GLASSES, "glasses"),
+                                   ("headwear", HEADWEAR, "headwear")):
+            if data.get(key) is not None:
+                changes[key] = _name(data[key], allowed, what)
+        skin = data.get("skin") or {}
+        if not isinstance(skin, dict):
+            raise MojiError("bad_likeness", "\"skin\" must be an object with rgb and monk.")
+        if skin.get("rgb") is not None:
+            changes["skin_rgb"] = _colour(skin["rgb"], "skin rgb")
+        if skin.get("monk") is not None:
+            monk = skin["monk"]
+            if isinstance(monk, bool) or not isinstance(monk, int) or not 1 <= monk <= 10:
+                raise MojiError("bad_likeness",
+                                f"Skin monk must be a whole number from 1 to 10, not {monk!r}.")
+            changes["monk"] = monk
+        if "hair_colour" not in changes and changes.get("hair_length") == "none":
+            changes["hair_colour"] = None
+        return cls().replace(**changes)
+
+    def replace(self, **changes: Any) -> Likeness:
+        """dataclasses.replace, keeping the fields consistent with each other.
+
+        Length none -> colour None; a new colour without rgb -> that colour's swatch; a new
+        Monk index without skin_rgb -> that swatch; a new skin_rgb without monk -> its index.
+        """
+        new = dataclasses.replace(self, **changes)
+        if "hair_colour" in changes and new.hair_colour is not None and "hair_rgb" not in changes:
+            new.hair_rgb = hex_to_rgb(HAIR_SWATCHES[new.hair_colour])
+        if new.hair_length == "none":
+            new.hair_colour = None
+        elif new.hair_colour is None:
+            new.hair_colour = name_hair_colour(new.hair_rgb)
+        if "monk" in changes and "skin_rgb" not in changes:
+            new.skin_rgb = hex_to_rgb(MONK_SCALE[new.monk - 1])
+        elif "skin_rgb" in changes and "monk" not in changes:
+            new.monk = monk_index(new.skin_rgb)
+        new.hair_rgb = tuple(int(c) for c in new.hair_rgb)  # type: ignore[assignment]
+        new.skin_rgb = tuple(int(c) for c in new.skin_rgb)  # type: ignore[assignment]
+        return new
+
+
+# --------------------------------------------------------------------------------------------
+# Colour naming and light correction (shared by both methods)
+
+def is_greyscale(rgb: np.ndarray) -> bool:
+    """True for photos whose channels are (nearly) equal: no colour to measure."""
+    small = rgb[:: max(1, rgb.shape[0] // 64), :: max(1, rgb.shape[1] // 64)].astype(np.int16)
+    return bool(np.abs(small[..., 0] - small[..., 1]).mean() < 2.0
+                and np.abs(small[..., 2] - small[..., 1]).mean() < 2.0)
+
+
+def name_hair_colour(rgb: Any, grey_photo: bool = False) -> str:
+    """A hair colour name for a light-corrected hair colour.
+
+    Thresholds tuned on the shared face photos (moji/evaluate_likeness.py records them).
+    """
+    lab = srgb_to_lab(np.asarray(rgb, dtype=np.float64)[:3])
+    lightness, a, b = float(lab[0]), float(lab[1]), float(lab[2])
+    chroma = float(np.hypot(a, b))
+    if grey_photo:
+        if lightness < 30:
+            return "black"
+        if lightness > 78:
+            return "white"
+        if lightness > 58:
+            return "grey"
+        return "dark_brown"
+    if lightness < 24:
+        return "black"
+    if chroma < 9 and lightness > 45:
+        return "white" if lightness > 75 else "grey"
+    hue = float(np.degrees(np.arctan2(b, a)))
+    if lightness > 55 and b > 18 and hue > 55:
+        return "blonde"
+    if a > 16 and hue < 52 and chroma > 24:
+        return "red" if lightness > 42 else "auburn"
+    if lightness < 34:
+        return "dark_brown"
+    return "brown" if lightness < 55 or chroma > 22 else "blonde"
+
+
+# Typical shades-of-grey estimate of a neutrally lit portrait (channel / mean), measured on the
+# shared colour photos: faces fill those frames, so the average photo's "grey" is warm.
+CAST_NEUTRAL = np.array([1.18, 0.97, 0.85])
+CAST_STRENGTH = 1.0  # 1 = divide out the whole difference from CAST_NEUTRAL
+EXPOSURE_LEVEL = 200.0  # the bright reference (97th percentile luma) of a well exposed photo
+EXPOSURE_STRENGTH = 0.8
+# Photo skin is shaded and the camera's tone curve darkens it: a gain that maps the corrected
+# lit-cheek colour onto the Monk swatches' scale (fitted on the labelled colour photos).
+SKIN_TO_SWATCH = 1.12
+
+
+@dataclass
+class Light:
+    """Per-channel gains that take this photo's colours to a neutral, normally exposed light."""
+
+    gains: np.ndarray  # (3,)
+    source: str  # what the cast was measured on: "sclera", "grey_world", "none"
+
+    def apply(self, rgb: Any) -> np.ndarray:
+        return np.clip(np.asarray(rgb, dtype=np.float64) * self.gains, 0, 255)
+
+
+def estimate_light(rgb: np.ndarray, whites: np.ndarray | None = None,
+                   grey_photo: bool = False) -> Light:
+    """The light of a photo from references it gives: eye whites/teeth, grey world, highlights.
+
+    `whites`: (N, 3) pixels of the eye whites and teeth, when found.
+    """
+    pixels = rgb.reshape(-1, 3)
+    if len(pixels) > 40_000:
+        pixels = pixels[:: len(pixels) // 40_000]
+    pixels = pixels.astype(np.float64)
+    luma = pixels @ np.array([0.299, 0.587, 0.114])
+    bright = float(np.percentile(luma, 97))
+    exposure = (EXPOSURE_LEVEL / max(bright, 8.0)) ** EXPOSURE_STRENGTH
+    if grey_photo:
+        return Light(gains=np.full(3, exposure), source="none")
+    source = "grey_world"
+    cast = None
+    if whites is not None and len(whites) >= 30:
+        w = np.median(whites.astype(np.float64), axis=0)
+        if w.min() > 20:
+            # Eye whites are slightly warm even in neutral light: compare with that, not grey.
+            cast = (w / w.mean()) / np.array([1.04, 1.0, 0.96])
+            source = "sclera"
+    if cast is None:
+        keep = luma < 250  # clipped pixels have lost their colour
+        p = 6.0
+        norm = (np.mean(pixels[keep] ** p, axis=0) ** (1 / p)) if keep.sum() > 50 else \
+            pixels.mean(axis=0) + 1.0
+        cast = (norm / norm.mean()) / CAST_NEUTRAL
+    cast = np.clip(cast, 0.6, 1.6) ** CAST_STRENGTH
+    gains = exposure / cast
+    gains *= 1.0 / float(gains @ np.array([0.299, 0.587, 0.114]) / exposure)
+    return Light(gains=gains, source=source)
+
+
+def lit_median(pixels: np.ndarray) -> np.ndarray:
+    """The median colour of the brighter half of some pixels (the lit side, not the shadows)."""
+    pixels = np.asarray(pixels, dtype=np.float64).reshape(-1, 3)
+    if len(pixels) == 0:
+        return np.array([150.0, 110.0, 90.0])
+    luma = pixels @ np.array([0.299, 0.587, 0.114])
+    cut = np.median(luma)
+    upper = pixels[luma >= cut]
+    return np.median(upper if len(upper) else pixels, axis=0)
+
+
+def skin_from_pixels(pixels: np.ndarray, light: Light, grey_photo: bool = False
+                     ) -> tuple[tuple[int, int, int], int]:
+    """The light-corrected skin colour of some skin pixels, and its Monk index."""
+    corrected = light.apply(lit_median(pixels)) * SKIN_TO_SWATCH
+    corrected = np.clip(corrected, 0, 255)
+    if grey_photo:
+        # No colour: keep the lightness and borrow the chroma of the Monk swatch of that
+        # lightness, so that a greyscale face gets a plausible skin colour.
+        lightness = float(srgb_to_lab(corrected)[0])
+        idx = int(np.argmin(np.abs(_MONK_LAB[:, 0] - lightness)))
+        # Monk 1-4 share one lightness: take the middle of them rather than the first.
+        idx = 2 if idx < 4 else idx
+        rgb = hex_to_rgb(MONK_SCALE[idx])
+        return rgb, idx + 1
+    rgb = tuple(int(round(c)) for c in corrected)
+    return rgb, monk_index(rgb)  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------------------------
+# Regions from landmarks, in a head frame
+
+@dataclass
+class HeadFrame:
+    """A square, upright crop of the photo around the head (CelebAMask-HQ framing).
+
+    The eyes sit at 47.5% of the height, a quarter of the frame apart; the frame covers the
+    whole head, the hair around it and the top of the shoulders.
+    """
+
+    size: int
+    matrix: np.ndarray  # (2, 3) image -> frame
+    image: np.ndarray  # (size, size, 3) uint8
+    valid: np.ndarray  # (size, size) bool: the pixel comes from the photo (not the border)
+    points: np.ndarray  # (478, 2) landmarks in the frame
+
+    @property
+    def eye_distance(self) -> float:
+        return self.size * FRAME_EYES
+
+    def point(self, index: int) -> np.ndarray:
+        return self.points[index]
+
+
+# The head frame: eye distance as a share of the frame, and where the eyes sit (CelebAMask-HQ
+# portraits: a quarter of the frame apart, at 47.5% of its height).
+FRAME_EYES = 0.25
+FRAME_EYE_Y = 0.475
+
+
+def head_frame(rgb: np.ndarray, face: FaceAnalysis, size: int) -> HeadFrame:
+    import cv2
+
+    from .align import anchor_points, similarity_transform
+
+    s, e = float(size), FRAME_EYES
+    canonical = np.array([[(0.5 - e / 2) * s, FRAME_EYE_Y * s], [(0.5 + e / 2) * s, FRAME_EYE_Y * s],
+                          [0.5 * s, (FRAME_EYE_Y + e) * s]])
+    matrix = similarity_transform(anchor_points(face.landmarks), canonical)
+    # Beyond the photo: its mirror image, which looks more like a photo to BiSeNet than a
+    # black border (read as hair) or replicated edges (read as anything); what `valid` marks
+    # as outside the photo is ignored by every measure.
+    image = cv2.warpAffine(rgb, matrix, (size, size), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REFLECT_101)
+    ones = np.full(rgb.shape[:2], 255, np.uint8)
+    valid = cv2.warpAffine(ones, matrix, (size, size), flags=cv2.INTER_NEAREST,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    points = face.landmarks[:, :2] @ matrix[:, :2].T + matrix[:, 2]
+    return HeadFrame(size, matrix, image, valid, points.astype(np.float32))
+
+
+def _poly_mask(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
+    import cv2
+
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 1)
+    return mask.astype(bool)
+
+
+@dataclass
+class FaceRegions:
+    """Masks in a head frame, from the landmarks alone."""
+
+    oval: np.ndarray
+    cheeks: np.ndarray  # upper cheeks and forehead: the skin reference
+    upper_lip: np.ndarray
+    chin: np.ndarray
+    jaw: np.ndarray
+    lips: np.ndarray
+    eyes: np.ndarray
+    face_width: float
+    chin_y: float
+    brow_y: float
+    top_y: float  # the top of the face outline (hairline or forehead)
+
+
+def face_regions(frame: HeadFrame) -> FaceRegions:
+    shape = (frame.size, frame.size)
+    p = frame.points
+    oval = _poly_mask(shape, p[lm.FACE_OVAL])
+    lips = _poly_mask(shape, p[lm.LIPS_OUTER])
+    eyes = _poly_mask(shape, p[lm.EYE_LEFT]) | _poly_mask(shape, p[lm.EYE_RIGHT])
+    yy, xx = np.mgrid[0:frame.size, 0:frame.size]
+    d = frame.eye_distance
+    left_x, right_x = p[lm.MOUTH_CORNERS[0], 0], p[lm.MOUTH_CORNERS[1], 0]
+    mouth_w = right_x - left_x
+    nose_y = p[2, 1]  # under the nose
+    lip_top = p[lm.LIP_OUTER[0], 1]
+    lip_bottom = p[lm.LIP_OUTER[1], 1]
+    chin_y = p[lm.CHIN, 1]
+    cx = (left_x + right_x) / 2
+    upper_lip = ((yy > nose_y + 0.04 * d) & (yy < lip_top - 0.03 * d)
+                 & (np.abs(xx - cx) < 0.42 * mouth_w) & oval & ~lips)
+    chin = ((yy > lip_bottom + 0.08 * d) & (yy < chin_y - 0.06 * d)
+            & (np.abs(xx - cx) < 0.5 * mouth_w) & oval)
+    mouth_y = (lip_top + lip_bottom) / 2
+    jaw = ((yy > mouth_y - 0.05 * d) & (np.abs(xx - cx) > 0.62 * mouth_w)
+           & (yy < chin_y) & oval)
+    # Keep only the outer band of the jaw: the inner part is often lit like a cheek.
+    import cv2
+
+    inner = cv2.erode(oval.astype(np.uint8), np.ones((3, 3), np.uint8),
+                      iterations=max(1, int(0.28 * d))).astype(bool)
+    jaw &= ~inner | (yy > mouth_y + 0.25 * d)
+    eye_y = (p[lm.EYE_LEFT_CORNERS[0], 1] + p[lm.EYE_RIGHT_CORNERS[1], 1]) / 2
+    cheek_points = p[list(lm.CHEEK_SKIN)]
+    r = 0.22 * d
+    cheeks = np.zeros(shape, bool)
+    for (x, y) in cheek_points[:2]:
+        cheeks |= (xx - x) ** 2 + (yy - y) ** 2 < r * r
+    fx, fy = cheek_points[2]
+    forehead = ((xx - fx) ** 2 / (1.8 * r) ** 2 + (yy - fy) ** 2 / (0.8 * r) ** 2) < 1
+    cheeks = ((cheeks & (yy > eye_y + 0.12 * d)) | forehead) & oval & ~eyes
+    brow_y = float(p[lm.BROW_LEFT + lm.BROW_RIGHT, 1].min())
+    width = float(np.linalg.norm(p[lm.CHEEKS[1]] - p[lm.CHEEKS[0]]))
+    return FaceRegions(oval, cheeks & frame.valid, upper_lip & frame.valid, chin & frame.valid,
+                       jaw & frame.valid, lips & frame.valid, eyes & frame.valid, width,
+                       float(chin_y), brow_y, float(p[lm.FOREHEAD, 1]))
+
+
+def _luma(image: np.ndarray) -> np.ndarray:
+    return image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def facial_hair_features(frame: HeadFrame, regions: FaceRegions,
+                         skin: np.ndarray | None = None) -> dict[str, float]:
+    """Darkness and roughness of upper lip, chin and jaw relative to the upper cheeks.
+
+    `skin`: an optional mask of what a parser calls skin, to keep glasses, hair and hands out
+    of the regions. Returns {region_dark, region_rough, region_sat} per region; dark < 1 is
+    darker than the cheeks, rough > 1 more textured.
+    """
+    import cv2
+
+    luma = _luma(frame.image)
+    blur = cv2.GaussianBlur(luma, (0, 0), max(1.0, frame.size / 256))
+    detail = np.abs(luma - blur)
+    hsv_sat = frame.image.max(axis=2).astype(np.float32) - frame.image.min(axis=2)
+    feats: dict[str, float] = {}
+    ref = regions.cheeks if skin is None else regions.cheeks & skin
+    if ref.sum() < 20:
+        ref = regions.cheeks
+    if ref.sum() < 5:
+        return {f"{r}_{k}": 1.0 for r in ("upper_lip", "chin", "jaw") for k in ("dark", "rough",
+                                                                               "sat")}
+    ref_luma = float(np.median(luma[ref])) + 1.0
+    ref_rough = float(np.mean(detail[ref])) + 0.5
+    ref_sat = float(np.median(hsv_sat[ref])) + 2.0
+    for name in ("upper_lip", "chin", "jaw"):
+        mask = getattr(regions, name)
+        if skin is not None and (mask & skin).sum() > 10:
+            mask = mask & skin
+        if mask.sum() < 5:
+            feats.update({f"{name}_dark": 1.0, f"{name}_rough": 1.0, f"{name}_sat": 1.0})
+            continue
+        feats[f"{name}_dark"] = float(np.median(luma[mask])) / ref_luma
+        feats[f"{name}_rough"] = float(np.mean(detail[mask])) / ref_rough
+        feats[f"{name}_sat"] = (float(np.median(hsv_sat[mask])) + 2.0) / ref_sat
+    return feats
+
+
+# Tuned on the labelled photos (eval/likeness.csv): see moji/evaluate_likeness.py.
+FACIAL_HAIR_DARK = 0.72  # a region this much darker than the cheeks has hair
+FACIAL_HAIR_STUBBLE = 0.86
+
+
+def classify_facial_hair(f: dict[str, float]) -> str:
+    def hairy(region: str, dark: float = FACIAL_HAIR_DARK) -> bool:
+        # Hair is dark and either rough or greyer than skin; shadow is dark but smooth.
+        return f[f"{region}_dark"] < dark and (f[f"{region}_rough"] > 1.15
+                                               or f[f"{region}_sat"] < 0.85)
+
+    lip, chin, jaw = hairy("upper_lip"), hairy("chin"), hairy("jaw")
+    if jaw and chin:
+        return "beard"
+    if chin and lip:
+        return "goatee"
+    if lip and not jaw:
+        return "moustache"
+    darks = [f["upper_lip_dark"], f["chin_dark"], f["jaw_dark"]]
+    roughs = [f["upper_lip_rough"], f["chin_rough"], f["jaw_rough"]]
+    if max(darks) < FACIAL_HAIR_STUBBLE and min(roughs) > 1.1:
+        return "stubble"
+    if jaw:
+        return "beard"
+    return "none"
+
+
+def find_whites(frame: HeadFrame, regions: FaceRegions, mouth_open: float) -> np.ndarray:
+    """Eye-white and teeth pixels: the bright, unsaturated pixels inside the eyes and lips."""
+    img = frame.image.reshape(-1, 3)
+    luma = _luma(frame.image).reshape(-1)
+    sat = (frame.image.max(axis=2).astype(np.float32) - frame.image.min(axis=2)).reshape(-1)
+    picks = []
+    masks = [regions.eyes.reshape(-1)]
+    if mouth_open > 0.15:
+        masks.append(regions.lips.reshape(-1))
+    skin_luma = float(np.median(luma[regions.cheeks.reshape(-1)])) if regions.cheeks.any() else 0
+    for mask in masks:
+        idx = np.flatnonzero(mask)
+        if len(idx) < 20:
+            continue
+        cut = np.percentile(luma[idx], 80)
+        good = idx[(luma[idx] >= cut) & (luma[idx] > skin_luma * 0.9)]
+        good = good[sat[good] < np.percentile(sat[idx], 50) + 1]
+        picks.append(img[good])
+    return np.concatenate(picks) if picks else np.zeros((0, 3), np.uint8)
+
+
+def glasses_from_eyes(frame: HeadFrame, regions: FaceRegions) -> dict[str, float]:
+    """Cheap landmark-only cues of glasses: edges across the nose bridge and under the eyes."""
+    import cv2
+
+    luma = _luma(frame.image)
+    gy = np.abs(cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3))
+    gx = np.abs(cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3))
+    p = frame.points
+    d = frame.eye_distance
+    (lx, ly), (rx, ry) = p[lm.EYE_LEFT_CORNERS[1]], p[lm.EYE_RIGHT_CORNERS[0]]
+    cx, cy = (lx + rx) / 2, (ly + ry) / 2
+    s = frame.size
+
+    def box(x0: float, x1: float, y0: float, y1: float) -> np.ndarray:
+        x0, x1 = int(max(0, x0)), int(min(s, x1))
+        y0, y1 = int(max(0, y0)), int(min(s, y1))
+        return (slice(y0, max(y0 + 1, y1)), slice(x0, max(x0 + 1, x1)))
+
+    bridge = box(cx - 0.12 * d, cx + 0.12 * d, cy - 0.35 * d, cy + 0.05 * d)
+    cheek = box(cx - 0.12 * d, cx + 0.12 * d, cy + 0.35 * d, cy + 0.6 * d)
+    ref = float(gy[cheek].mean() + gx[cheek].mean()) + 1.0
+    eye_luma = float(np.median(luma[regions.eyes])) if regions.eyes.any() else 0.0
+    cheek_luma = float(np.median(luma[regions.cheeks])) if regions.cheeks.any() else 1.0
+    # The frame's lower rim: a horizontal edge under each eye.
+    rims = []
+    for eye in (lm.EYE_LEFT, lm.EYE_RIGHT):
+        ex, ey = p[eye, 0].mean(), p[eye, 1].max()
+        rims.append(float(gy[box(ex - 0.3 * d, ex + 0.3 * d, ey + 0.1 * d, ey + 0.35 * d)]
+                          .max(axis=1).mean()))
+    return {"bridge_edges": float(gy[bridge].max(axis=0).mean()) / ref,
+            "rim_edges": float(np.mean(rims)) / ref,
+            "eye_dark": eye_luma / (cheek_luma + 1.0)}
+
+
+# --------------------------------------------------------------------------------------------
+# The estimator
+
+@dataclass
+class LikenessOptions:
+    """How to measure likeness: method "auto" | "bisenet" | "basic" (default $MOJI_LIKENESS)."""
+
+    method: str = field(default_factory=lambda: os.environ.get("MOJI_LIKENESS") or "auto")
+    bisenet_weights: Path | None = None  # default: the model store, then $MOJI_BISENET_WEIGHTS
+    segmenter_model: Path | None = None  # default: the model store's selfie_segmenter.tflite
+    device: str | None = None
+    size: int = 384  # BiSeNet input: 384 keeps one CPU core under 400 ms (512 is the original)
+
+
+def find_bisenet_weights(options: LikenessOptions) -> Path | None:
+    """The BiSeNet checkpoint: options, the model store, $MOJI_BISENET_WEIGHTS, caches."""
+    if options.bisenet_weights:
+        return Path(options.bisenet_weights).expanduser()
+    from . import models
+
+    model = getattr(models, "BISENET", None)
+    if model is not None:
+        path = models.cache_dir() / model.filename
+        if path.is_file():
+            return models.model_path(model, allow_download=False)
+    from .bisenet import BISENET_CELEBAMASK_HQ
+
+    return BISENET_CELEBAMASK_HQ.find()
+
+
+def find_segmenter(options: LikenessOptions) -> Path:
+    if options.segmenter_model:
+        return Path(options.segmenter_model).expanduser()
+    from . import models
+
+    model = getattr(models, "SELFIE_SEGMENTER", None)
+    if model is not None:
+        return models.model_path(model)
+    env = os.environ.get("MOJI_SELFIE_SEGMENTER")
+    if env:
+        return Path(env).expanduser()
+    path = models.cache_dir() / "selfie_segmenter.tflite"
+    if not path.is_file():
+        raise MojiError("model_missing",
+                        f"{path} does not exist. Run `moji models fetch selfie_segmenter`.")
+    return path
+
+
+def _bisenet_unavailable(options: LikenessOptions) -> str | None:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return "torch is not installed"
+    try:
+        path = find_bisenet_weights(options)
+    except MojiError as exc:
+        return exc.message
+    if path is None or not path.is_file():
+        return "the BiSeNet weights (79999_iter.pth) are not in the model cache"
+    return None
+
+
+class LikenessEstimator:
+    """Measures a Likeness from a photo and its FaceAnalysis; a context manager."""
+
+    name: str
+
+    def __init__(self, impl: Any, name: str) -> None:
+        self._impl = impl
+        self.name = name
+
+    @classmethod
+    def create_from_options(cls, options: LikenessOptions | None = None) -> LikenessEstimator:
+        options = options or LikenessOptions()
+        method = options.method
+        if method not in METHODS:
+            raise MojiError("bad_likeness", f"Unknown likeness method {method!r}: use one of "
+                            f"{', '.join(METHODS)}.")
+        if method == "auto":
+            why = _bisenet_unavailable(options)
+            if why:
+                log.info("likeness: using the basic method because %s", why)
+                method = "basic"
+            else:
+                method = "bisenet"
+        if method == "bisenet":
+            from .likeness_bisenet import BiSeNetLikeness
+
+            return cls(BiSeNetLikeness(options), "bisenet")
+        from .likeness_basic import BasicLikeness
+
+        return cls(BasicLikeness(options), "basic")
+
+    def measure(self, rgb: np.ndarray, face: FaceAnalysis) -> Likeness:
+        """The likeness of `face` in the photo `rgb` ((H, W, 3) uint8)."""
+        if rgb.ndim == 2:
+            rgb = np.repeat(rgb[..., None], 3, axis=2)
+        return self._impl.measure(np.ascontiguousarray(rgb[..., :3]), face)
+
+    def close(self) -> None:
+        if self._impl is not None:
+            self._impl.close()
+            self._impl = None
+
+    def __enter__(self) -> LikenessEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class Common:
+    """What both methods measure the same way: the light, skin, facial hair, lips."""
+
+    grey: bool
+    light: Light
+    skin_rgb: tuple[int, int, int]
+    monk: int
+    facial_hair: str
+    facial_hair_features: dict[str, float]
+    lips_rgb: tuple[int, int, int] | None
+
+
+def measure_common(rgb: np.ndarray, face: FaceAnalysis, frame: HeadFrame, regions: FaceRegions,
+                   skin: np.ndarray | None = None, lips: np.ndarray | None = None,
+                   beard_hair: float = 0.0) -> Common:
+    """Light, skin, facial hair and lips; `skin`/`lips` masks from a parser when there is one.
+
+    `beard_hair`: the fraction of the chin and jaw a parser calls hair (BiSeNet sometimes
+    does, for full beards).
+    """
+    grey = is_greyscale(rgb)
+    whites = find_whites(frame, regions, face.blendshapes.get("jawOpen", 0.0))
+    light = estimate_light(rgb, whites, grey_photo=grey)
+    skin_mask = regions.cheeks if skin is None else regions.cheeks & skin
+    if skin_mask.sum() < 10:
+        skin_mask = regions.cheeks if regions.cheeks.sum() >= 10 else regions.oval & frame.valid
+    skin_rgb, monk = skin_from_pixels(frame.image[skin_mask], light, grey_photo=grey)
+    feats = facial_hair_features(frame, regions, skin)
+    feats["beard_hair"] = beard_hair
+    facial_hair = classify_facial_hair(feats)
+    if beard_hair > 0.35 and facial_hair in ("none", "stubble", "moustache"):
+        facial_hair = "beard"
+    lip_mask = regions.lips if lips is None else lips & regions.lips
+    lips_rgb = None
+    if lip_mask.sum() >= 10 and not grey:
+        lips_rgb = tuple(int(c) for c in light.apply(lit_median(frame.image[lip_mask])))
+    return Common(grey, light, skin_rgb, monk, facial_hair, feats, lips_rgb)  # type: ignore[arg-type]
+
+
+def facial_hair_colour(frame: HeadFrame, regions: FaceRegions, facial_hair: str, light: Light
+                       ) -> tuple[int, int, int] | None:
+    """The colour of the facial hair: the darker half of its regions, light-corrected."""
+    if facial_hair == "none":
+        return None
+    mask = {"moustache": regions.upper_lip, "goatee": regions.chin | regions.upper_lip}.get(
+        facial_hair, regions.chin | regions.jaw)
+    pixels = frame.image[mask].astype(np.float64)
+    if len(pixels) < 5:
+        return None
+    luma = pixels @ np.array([0.299, 0.587, 0.114])
+    dark = pixels[luma <= np.median(luma)]
+    return tuple(int(c) for c in light.apply(np.median(dark, axis=0)))  # type: ignore[return-value]

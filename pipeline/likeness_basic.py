@@ -1,0 +1,146 @@
+"""Likeness without BiSeNet: landmarks, the MediaPipe selfie segmenter (Apache-2.0) and colour.
+
+The selfie segmenter gives the person; the person minus the face outline, above the shoulders,
+is where hair and headwear can be. Pixels there that are coloured like the face's skin are
+skin (a bald scalp, ears, neck); the rest is hair. Glasses come from edges across the nose
+bridge and under the eyes; headwear only from a scalp whose colour is neither skin nor the hair
+at the temples. Skin and facial hair are measured as in pipeline.likeness.measure_common.
+
+Worse than BiSeNet (moji/evaluate_likeness.py measures by how much), but with no torch and no
+non-commercial weights, and a few tens of milliseconds per face.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .analyze import FaceAnalysis
+from .likeness import (
+    HAIR_SWATCHES,
+    Likeness,
+    LikenessOptions,
+    face_regions,
+    facial_hair_colour,
+    find_segmenter,
+    glasses_from_eyes,
+    head_frame,
+    hex_to_rgb,
+    measure_common,
+    name_hair_colour,
+    srgb_to_lab,
+)
+
+FRAME = 256  # the segmenter's own input size
+# Tuned on eval/likeness.csv (see moji/evaluate_likeness.py).
+BRIDGE_EDGES = 2.2
+RIM_EDGES = 2.4
+SUNGLASSES_DARK = 0.4
+HAIR_DELTA_E = 14.0  # Lab distance from the skin colour above which a pixel is not skin
+
+
+class BasicLikeness:
+    def __init__(self, options: LikenessOptions) -> None:
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        path = find_segmenter(options)
+        seg_options = vision.ImageSegmenterOptions(
+            base_options=BaseOptions(model_asset_path=str(path)),
+            running_mode=vision.RunningMode.IMAGE,
+            output_confidence_masks=True, output_category_mask=False)
+        self._segmenter = vision.ImageSegmenter.create_from_options(seg_options)
+
+    def person(self, image: np.ndarray) -> np.ndarray:
+        import mediapipe as mp
+
+        result = self._segmenter.segment(mp.Image(image_format=mp.ImageFormat.SRGB,
+                                                  data=np.ascontiguousarray(image)))
+        return result.confidence_masks[0].numpy_view().reshape(image.shape[:2]) > 0.5
+
+    def measure(self, rgb: np.ndarray, face: FaceAnalysis) -> Likeness:
+        frame = head_frame(rgb, face, FRAME)
+        regions = face_regions(frame)
+        common = measure_common(rgb, face, frame, regions)
+        person = self.person(frame.image) & frame.valid
+        d = frame.eye_distance
+        yy, xx = np.mgrid[0:FRAME, 0:FRAME]
+        cx = float(frame.points[168, 0])
+        half_w = regions.face_width / 2
+        eye_y = float(frame.points[[33, 263], 1].mean())
+        lab = srgb_to_lab(frame.image.astype(np.float64))
+        skin_lab = np.median(lab[regions.cheeks], axis=0) if regions.cheeks.any() else \
+            np.array([60.0, 12.0, 18.0])
+        # Lightness counts half: a lit scalp and a shaded temple are both skin.
+        diff = lab - skin_lab
+        delta = np.sqrt((0.5 * diff[..., 0]) ** 2 + diff[..., 1] ** 2 + diff[..., 2] ** 2)
+        if common.grey:
+            delta = np.abs(diff[..., 0])
+        head = person & ~regions.oval & (np.abs(xx - cx) < 1.6 * half_w)
+        not_skin = delta > HAIR_DELTA_E
+        scalp = ((yy < regions.top_y + 0.05 * d) & (yy > regions.top_y - 0.8 * d)
+                 & (np.abs(xx - cx) < 0.8 * half_w))
+        seen = scalp & frame.valid
+        n = max(1, int(seen.sum()))
+        scalp_person = float((person & seen).sum() / n)
+        scalp_hair = float((person & seen & not_skin).sum() / n)
+        scalp_skin = float((person & seen & ~not_skin).sum() / n)
+        hair = head & not_skin & (yy < regions.chin_y + 1.2 * d)
+        # Hair below the ears must look like the hair on top (else it is a collar or a scarf).
+        top_hair = hair & (yy < eye_y)
+        glasses = self.glasses(frame, regions)
+        seen_share = float(seen.sum() / max(1, scalp.sum()))
+        headwear = "none"
+        if top_hair.sum() > 30:
+            hair_lab = np.median(lab[top_hair], axis=0)
+            like_top = np.linalg.norm(lab - hair_lab, axis=-1) < 18
+            hair = hair & (like_top | (yy < eye_y))
+            temples = top_hair & (yy > regions.brow_y - 0.2 * d)
+            crown = top_hair & (yy < regions.top_y - 0.3 * d)
+            if temples.sum() > 20 and crown.sum() > 20 and not common.grey:
+                t, c = np.median(lab[temples], axis=0), np.median(lab[crown], axis=0)
+                # A crown far from the temples' colour, and saturated or bright: headwear.
+                if np.linalg.norm(t - c) > 30 and (np.hypot(c[1], c[2]) > 25 or c[0] > 70):
+                    headwear = "other"
+        sides = hair & (np.abs(xx - cx) > 0.55 * half_w) & (yy > eye_y + 0.4 * d)
+        lowest = float((np.percentile(yy[sides], 97) - eye_y) / d) if sides.sum() > 20 else 0.0
+        chin_below_eyes = (regions.chin_y - eye_y) / d
+        if seen_share > 0.3 and scalp_person > 0.5 and scalp_skin > 0.5 and scalp_hair < 0.3 \
+                and headwear == "none":
+            length, style = "none", "bald"
+        elif sides.sum() / d**2 > 0.4 and lowest > chin_below_eyes + 0.35:
+            length, style = "long", "long_straight"
+        elif lowest > 0.9 and sides.sum() / d**2 > 0.25:
+            length, style = "medium", "medium"
+        else:
+            length, style = "short", "short"
+        core = hair & (yy < eye_y)
+        if core.sum() < 20:
+            core = hair
+        if core.sum() >= 5:
+            hair_rgb = tuple(int(round(c)) for c in common.light.apply(
+                np.median(frame.image[core].astype(np.float64), axis=0)))
+            colour = name_hair_colour(hair_rgb, grey_photo=common.grey)
+        else:
+            hair_rgb, colour = hex_to_rgb(HAIR_SWATCHES["dark_brown"]), "dark_brown"
+        self.last_features = {**common.facial_hair_features, "scalp_person": scalp_person,
+                              "scalp_hair": scalp_hair, "scalp_skin": scalp_skin,
+                              "hair_lowest": lowest}
+        return Likeness(
+            hair_length=length, hair_colour=None if length == "none" else colour,
+            hair_rgb=hair_rgb, hair_style=style, facial_hair=common.facial_hair,  # type: ignore[arg-type]
+            facial_hair_rgb=facial_hair_colour(frame, regions, common.facial_hair, common.light),
+            glasses=glasses, headwear=headwear, skin_rgb=common.skin_rgb, monk=common.monk,
+            lips_rgb=common.lips_rgb)
+
+    def glasses(self, frame, regions) -> str:
+        cues = glasses_from_eyes(frame, regions)
+        self.last_glasses = cues
+        if cues["eye_dark"] < SUNGLASSES_DARK:
+            return "sunglasses"
+        if cues["bridge_edges"] > BRIDGE_EDGES or cues["rim_edges"] > RIM_EDGES:
+            return "glasses"
+        return "none"
+
+    def close(self) -> None:
+        if getattr(self, "_segmenter", None) is not None:
+            self._segmenter.close()
+            self._segmenter = None

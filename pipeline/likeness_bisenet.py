@@ -1,0 +1,281 @@
+"""Likeness with BiSeNet (face-parsing.PyTorch's 79999_iter.pth, 19 CelebAMask-HQ classes).
+
+The weights were trained on CelebAMask-HQ, whose images are for non-commercial research only.
+
+The photo is warped into a head frame framed like CelebAMask-HQ (pipeline.likeness.head_frame)
+and parsed once; hair (17), hat (18) and glasses (6) come from its classes and their shapes.
+Skin, facial hair and lips are measured as in pipeline.likeness.measure_common, with BiSeNet's
+skin class keeping hair, glasses and hands out of the skin samples.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .analyze import FaceAnalysis
+from .errors import MojiError
+from .likeness import (
+    FaceRegions,
+    HeadFrame,
+    Likeness,
+    LikenessOptions,
+    face_regions,
+    facial_hair_colour,
+    find_bisenet_weights,
+    head_frame,
+    hex_to_rgb,
+    HAIR_SWATCHES,
+    measure_common,
+    name_hair_colour,
+)
+
+SKIN, EYE_L, EYE_R, GLASSES, NOSE, U_LIP, L_LIP, NECK, CLOTH, HAIR, HAT = \
+    1, 4, 5, 6, 10, 12, 13, 14, 16, 17, 18
+
+# Thresholds, in units of the frame's eye distance d (tuned on eval/likeness.csv; see
+# moji/evaluate_likeness.py for the record).
+GLASSES_AREA = 0.06  # eye_g pixels / d^2
+SUNGLASSES_DARK = 0.45  # lens luma / cheek luma
+SUNGLASSES_EYES = 0.02  # visible eye pixels / d^2 below which the eyes are hidden
+HAT_AREA = 0.25  # hat pixels / d^2
+# Bald: no hair above the brows in the middle nor at the temples, and skin reaching this far
+# above the brows (in d). Most shared photos are tight crops that cut the scalp off: the rule
+# is strict on purpose (a wrong "bald" costs more than a missed one).
+BALD_HAIR = 0.02
+BALD_TEMPLES = 0.1
+BALD_SKIN_UP = 1.0
+LONG_SIDE_AREA = 0.5  # hair beside the face below the eyes (d^2)...
+LONG_ABOVE_CHIN = 0.3  # ...reaching to within this of the chin's level (in d): long
+MEDIUM_BELOW_EYES = 0.9  # hair reaching this far below the eyes at the sides
+
+
+class BiSeNetLikeness:
+    def __init__(self, options: LikenessOptions) -> None:
+        import torch
+
+        from .bisenet import BiSeNetParser
+
+        path = find_bisenet_weights(options)
+        if path is None or not path.is_file():
+            raise MojiError("weights_missing", "The bisenet likeness needs 79999_iter.pth: run "
+                            "`moji models fetch bisenet`, or set MOJI_LIKENESS=basic.")
+        self._torch = torch
+        self.parser = BiSeNetParser(weights=path, device=options.device)
+        self.size = int(options.size)
+
+    def labels(self, image: np.ndarray) -> np.ndarray:
+        """(S, S, 3) uint8 -> (S, S) uint8 BiSeNet classes."""
+        with self._torch.inference_mode():
+            x = self.parser.transforms(image[None], self.parser.device)
+            # The checkpoint wants 512; the transform resizes to it. Parse at our own size
+            # instead: the network is fully convolutional and 384 is ~2x faster on a CPU.
+            if x.shape[-1] != self.size:
+                x = self._torch.nn.functional.interpolate(x, size=(self.size, self.size),
+                                                          mode="bilinear", align_corners=False)
+            logits = self.parser.model.parse(x)
+            return logits[0].argmax(0).to(self._torch.uint8).cpu().numpy()
+
+    def measure(self, rgb: np.ndarray, face: FaceAnalysis) -> Likeness:
+        frame = head_frame(rgb, face, self.size)
+        labels = self.labels(frame.image)
+        labels[~frame.valid] = 0
+        regions = face_regions(frame)
+        facey = np.isin(labels, (SKIN, NOSE, NECK, HAIR))
+        lower = (regions.chin | regions.jaw)
+        beard_hair = float((labels[lower] == HAIR).mean()) if lower.any() else 0.0
+        common = measure_common(rgb, face, frame, regions, skin=labels == SKIN,
+                                lips=np.isin(labels, (U_LIP, L_LIP)), beard_hair=beard_hair)
+        del facey
+        glasses, glasses_feats = measure_glasses(frame, regions, labels)
+        headwear, hat_feats = measure_headwear(frame, regions, labels)
+        length, style, hair_feats = measure_hair(frame, regions, labels, headwear != "none")
+        hair_mask = (labels == HAIR) & ~(regions.oval & (regions_lower(frame, regions)))
+        colour, hair_rgb = hair_colour(frame, hair_mask, common, length)
+        likeness = Likeness(
+            hair_length=length, hair_colour=colour, hair_rgb=hair_rgb, hair_style=style,
+            facial_hair=common.facial_hair,
+            facial_hair_rgb=facial_hair_colour(frame, regions, common.facial_hair, common.light),
+            glasses=glasses, headwear=headwear, skin_rgb=common.skin_rgb, monk=common.monk,
+            lips_rgb=common.lips_rgb)
+        self.last_features = {**common.facial_hair_features, **hat_feats, **hair_feats,
+                              **glasses_feats}
+        return likeness
+
+    def close(self) -> None:
+        self.parser = None  # type: ignore[assignment]
+
+
+def regions_lower(frame: HeadFrame, regions: FaceRegions) -> np.ndarray:
+    """Rows below the nose: hair there, inside the face, is a beard, not the head's hair."""
+    yy = np.arange(frame.size)[:, None]
+    return np.broadcast_to(yy > frame.points[2, 1], (frame.size, frame.size))
+
+
+def measure_glasses(frame: HeadFrame, regions: FaceRegions, labels: np.ndarray
+                    ) -> tuple[str, dict[str, float]]:
+    from .likeness import _luma
+
+    d = frame.eye_distance
+    lens = labels == GLASSES
+    band = regions_eye_band(frame)
+    area = float(lens.sum() / d**2)
+    luma = _luma(frame.image)
+    cheek = float(np.median(luma[regions.cheeks])) + 1.0 if regions.cheeks.any() else 128.0
+    # Over the eyes only (the rims are dark for every pair of glasses).
+    inside = lens & band
+    lens_dark = float(np.median(luma[inside])) / cheek if inside.sum() > 10 else 1.0
+    eye_dark = float(np.median(luma[band & frame.valid])) / cheek if band.any() else 1.0
+    eyes_seen = float(np.isin(labels, (EYE_L, EYE_R)).sum() / d**2)
+    feats = {"lens_area": area, "lens_band": float(inside.sum() / max(1, band.sum())),
+             "lens_dark": lens_dark, "eye_band_dark": eye_dark, "eyes_seen": eyes_seen}
+    if area < GLASSES_AREA:
+        return "none", feats
+    if lens_dark < SUNGLASSES_DARK and eyes_seen < SUNGLASSES_EYES:
+        return "sunglasses", feats
+    return "glasses", feats
+
+
+def regions_eye_band(frame: HeadFrame) -> np.ndarray:
+    from . import landmarks as lm
+
+    yy, xx = np.mgrid[0:frame.size, 0:frame.size]
+    mask = np.zeros((frame.size, frame.size), bool)
+    d = frame.eye_distance
+    for eye in (lm.EYE_LEFT, lm.EYE_RIGHT):
+        cx, cy = frame.points[eye].mean(axis=0)
+        mask |= ((xx - cx) ** 2 / (0.35 * d) ** 2 + (yy - cy) ** 2 / (0.22 * d) ** 2) < 1
+    return mask
+
+
+def measure_headwear(frame: HeadFrame, regions: FaceRegions, labels: np.ndarray
+                     ) -> tuple[str, dict[str, float]]:
+    d = frame.eye_distance
+    hat = labels == HAT
+    area = float(hat.sum() / d**2)
+    feats = {"hat_area": area}
+    if area < HAT_AREA:
+        return "none", feats
+    ys, xs = np.nonzero(hat)
+    top, bottom = np.percentile(ys, 2), np.percentile(ys, 98)
+    left, right = np.percentile(xs, 2), np.percentile(xs, 98)
+    height = (bottom - top) / d
+    width = (right - left) / regions.face_width
+    eye_y = frame.points[[33, 263], 1].mean()
+    # Hat pixels beside the face below the eyes: a scarf or a beanie pulled over the ears.
+    side = hat & ~regions.oval
+    side_low = float(side[int(eye_y + 0.3 * d):].sum() / d**2)
+    below_jaw = float(hat[int(regions.chin_y):].sum() / d**2)
+    # How low the hat comes over the forehead, relative to the brows (in d; < 0: above).
+    cx = int(frame.points[168, 0])
+    col = hat[:, max(0, cx - 3):cx + 4].any(axis=1)
+    low_edge = (np.nonzero(col)[0].max() - regions.brow_y) / d if col.any() else -1.0
+    feats.update(hat_height=height, hat_width=width, hat_side_low=side_low,
+                 hat_below_jaw=below_jaw, hat_low_edge=low_edge)
+    if below_jaw > 0.15 or side_low > 0.5:
+        return "headscarf", feats
+    if width > 1.45:
+        return "hat", feats
+    if height > 1.5 and low_edge < -0.1:
+        return "turban", feats
+    if side_low > 0.12:
+        return "beanie", feats
+    if low_edge > -0.25:
+        return "cap", feats
+    return "other", feats
+
+
+def measure_hair(frame: HeadFrame, regions: FaceRegions, labels: np.ndarray, covered: bool
+                 ) -> tuple[str, str | None, dict[str, float]]:
+    """Hair length and a style hint from the hair mask's extent, coverage and texture.
+
+    Most photos are tight face crops that cut the scalp off, so the top of the head is read
+    from what is visible above the brows: skin reaching far up with no hair in the middle is
+    a bald head; hair in the middle or too little forehead visible is hair.
+    """
+    d = frame.eye_distance
+    hair = (labels == HAIR) & ~(regions.oval & regions_lower(frame, regions))
+    skin = labels == SKIN
+    yy, xx = np.mgrid[0:frame.size, 0:frame.size]
+    cx = float(frame.points[168, 0])
+    eye_y = float(frame.points[[33, 263], 1].mean())
+    half_w = regions.face_width / 2
+    centre = (np.abs(xx - cx) < 0.5 * half_w) & frame.valid
+    above = centre & (yy < regions.brow_y - 0.3 * d)
+    rows_seen = np.nonzero(centre.any(axis=1))[0]
+    top_seen = float((regions.brow_y - rows_seen.min()) / d) if len(rows_seen) else 0.0
+    skin_rows = np.nonzero((skin & centre).any(axis=1))[0]
+    skin_up = float((regions.brow_y - skin_rows.min()) / d) if len(skin_rows) else 0.0
+    n_above = max(1, int(above.sum()))
+    hair_centre = float((hair & above).sum() / n_above)
+    skin_centre = float((skin & above).sum() / n_above)
+    temples = ((np.abs(xx - cx) > 0.5 * half_w) & (np.abs(xx - cx) < 1.2 * half_w)
+               & (yy > regions.brow_y - d) & (yy < eye_y) & frame.valid)
+    hair_temples = float((hair & temples).sum() / max(1, temples.sum()))
+    sides = hair & (np.abs(xx - cx) > 0.55 * half_w)
+    below_eyes = sides & (yy > eye_y + 0.4 * d)
+    lowest = float((np.percentile(yy[below_eyes], 97) - eye_y) / d) if below_eyes.sum() > 20 \
+        else 0.0
+    side_area = float(below_eyes.sum() / d**2)
+    top_mass = float((hair & (yy < regions.top_y - 0.9 * d)).sum() / d**2)
+    hair_area = float(hair.sum() / d**2)
+    width = 0.0
+    if hair.any():
+        cols = np.nonzero(hair[: int(eye_y)].any(axis=0))[0]
+        width = float((cols.max() - cols.min()) / regions.face_width) if len(cols) else 0.0
+    feats = {"top_seen": top_seen, "skin_up": skin_up, "hair_centre": hair_centre,
+             "skin_centre": skin_centre, "hair_temples": hair_temples, "hair_lowest": lowest,
+             "hair_side_area": side_area, "hair_top_mass": top_mass, "hair_area": hair_area,
+             "hair_width": width}
+    chin_below_eyes = (regions.chin_y - eye_y) / d
+    if not covered and hair_centre < BALD_HAIR and hair_temples < BALD_TEMPLES \
+            and skin_up > BALD_SKIN_UP:
+        return "none", "bald", feats
+    if side_area > LONG_SIDE_AREA and lowest > chin_below_eyes - LONG_ABOVE_CHIN:
+        style = "long_wavy" if texture(frame, hair) > 1.3 else "long_straight"
+        return "long", style, feats
+    if top_mass > 0.25 and lowest < MEDIUM_BELOW_EYES and not covered:
+        return "tied", "bun", feats
+    if lowest > MEDIUM_BELOW_EYES and side_area > 0.25:
+        return "medium", "medium", feats
+    if width > 1.55 and not covered:
+        return "short", "afro", feats
+    tex = texture(frame, hair)
+    if tex > 1.5:
+        return "short", "curly", feats
+    if hair_centre < 0.3 and hair_temples < 0.15 and not covered:
+        return "short", "buzz", feats
+    left = (hair & above & (xx < cx)).sum()
+    right = (hair & above & (xx >= cx)).sum()
+    if min(left, right) > 0 and abs(left - right) / (left + right) > 0.3:
+        return "short", "side_part", feats
+    return "short", "short", feats
+
+
+def texture(frame: HeadFrame, mask: np.ndarray) -> float:
+    """High-frequency energy inside `mask`, relative to its brightness: curls are busy."""
+    if mask.sum() < 30:
+        return 1.0
+    import cv2
+
+    from .likeness import _luma
+
+    luma = _luma(frame.image)
+    detail = np.abs(luma - cv2.GaussianBlur(luma, (0, 0), 1.5))
+    return float(detail[mask].mean() / (luma[mask].mean() * 0.06 + 2.0))
+
+
+def hair_colour(frame: HeadFrame, hair: np.ndarray, common, length: str
+                ) -> tuple[str | None, tuple[int, int, int]]:
+    """The hair's colour name and light-corrected median colour."""
+    import cv2
+
+    core = cv2.erode(hair.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    if core.sum() < 20:
+        core = hair
+    if core.sum() < 5:
+        rgb = hex_to_rgb(HAIR_SWATCHES["dark_brown"])
+        return (None if length == "none" else "dark_brown"), rgb
+    rgb_f = common.light.apply(np.median(frame.image[core].astype(np.float64), axis=0))
+    rgb = tuple(int(round(c)) for c in rgb_f)
+    name = name_hair_colour(rgb, grey_photo=common.grey)
+    return (None if length == "none" else name), rgb  # type: ignore[return-value]

@@ -1,0 +1,29 @@
+"""The drawing code of the built-in styles: shared geometry, and one module per style.
+
+``svg`` holds SVG helpers, ``specs`` the part variants (ids, tags, params), ``geometry`` the
+shapes every style shares (faces, mouths, eyes, brows, and hair, beards, glasses and hats
+drawn around a ``Head``), ``style`` the ``Style`` record. Every other module here is a style:
+it defines ``STYLE``. A new style is one new file; ``all_styles()`` finds it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from .style import Style
+
+SHARED_MODULES = frozenset({"svg", "specs", "geometry", "style"})
+
+
+def all_styles() -> list[Style]:
+    """Every style module's ``STYLE``, in their ``order`` (then by name)."""
+    found = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name in SHARED_MODULES or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        style = getattr(module, "STYLE", None)
+        if isinstance(style, Style):
+            found.append(style)
+    return sorted(found, key=lambda s: (s.order, s.name))

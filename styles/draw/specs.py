@@ -1,0 +1,227 @@
+"""Part variants: the parameters and tags every style draws, one spec per part.
+
+The expression specs (faces, mouths, eyes, brows) carry the numbers the ``expression``
+embedder measures; their ids, tags and params are fixed because the evaluation and the
+calibration refer to them. The likeness specs (hair, facial hair, glasses, headwear) carry
+only tags: they are matched by the measured likeness (pipeline/likeness_match.py), not by
+expression parameters. Order matters only for determinism.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FaceSpec:
+    """A face shape: ``width`` 0 long/narrow .. 1 wide/round; ``jaw`` 0 pointed .. 1 square."""
+
+    slug: str
+    tags: tuple[str, ...]
+    width: float
+    jaw: float
+
+    def params(self) -> dict[str, float]:
+        return {"width": self.width, "jaw": self.jaw}
+
+
+@dataclass(frozen=True)
+class MouthSpec:
+    """A mouth; see docs/styles.md for the meaning of each parameter (0.5 typical width)."""
+
+    slug: str
+    tags: tuple[str, ...]
+    smile: float = 0.15
+    open: float = 0.0
+    frown: float = 0.0
+    width: float = 0.5
+    smirk: float = 0.0
+    pucker: float = 0.0
+    tongue: float = 0.0
+
+    def params(self) -> dict[str, float]:
+        return {
+            "smile": self.smile,
+            "open": self.open,
+            "frown": self.frown,
+            "width": self.width,
+            "smirk": self.smirk,
+            "pucker": self.pucker,
+            "tongue": self.tongue,
+        }
+
+
+@dataclass(frozen=True)
+class Eye:
+    """One eye: openness (0 shut .. 1 wide open) and the look a style draws it with.
+
+    Looks: ``open`` (plain open eye), ``wide`` (surprised, white all round), ``lidded``
+    (upper lid half down, sleepy), ``narrow`` (squinted slit), ``happy`` (closed, arched up
+    like ^, the smiling or winking eye) and ``shut`` (closed, relaxed lid curving down).
+    """
+
+    open: float
+    look: str
+
+
+@dataclass(frozen=True)
+class EyesSpec:
+    """A pair of eyes; ``left`` is the eye on the image left."""
+
+    slug: str
+    tags: tuple[str, ...]
+    left: Eye
+    right: Eye
+    wide: float = 0.0
+    squint: float = 0.1
+
+    def params(self) -> dict[str, float]:
+        return {
+            "open_left": self.left.open,
+            "open_right": self.right.open,
+            "wide": self.wide,
+            "squint": self.squint,
+        }
+
+
+@dataclass(frozen=True)
+class BrowsSpec:
+    """A pair of brows: ``raise`` (whole brow up), ``furrow`` (inner ends down), ``sad``."""
+
+    slug: str
+    tags: tuple[str, ...]
+    raise_: float
+    furrow: float
+    sad: float
+
+    def params(self) -> dict[str, float]:
+        return {"raise": self.raise_, "furrow": self.furrow, "sad": self.sad}
+
+
+
+
+FACES: tuple[FaceSpec, ...] = (
+    FaceSpec("round", ("round",), width=0.85, jaw=0.6),
+    FaceSpec("round-full", ("round",), width=1.0, jaw=0.7),
+    FaceSpec("oval", ("oval",), width=0.5, jaw=0.5),
+    FaceSpec("oval-soft", ("oval",), width=0.65, jaw=0.5),
+    FaceSpec("long", ("long",), width=0.15, jaw=0.45),
+    FaceSpec("long-narrow", ("long",), width=0.05, jaw=0.35),
+    FaceSpec("square", ("square",), width=0.7, jaw=0.95),
+    FaceSpec("square-long", ("square", "long"), width=0.4, jaw=0.9),
+    FaceSpec("heart", ("heart",), width=0.6, jaw=0.1),
+    FaceSpec("heart-wide", ("heart",), width=0.8, jaw=0.2),
+)
+
+MOUTHS: tuple[MouthSpec, ...] = (
+    MouthSpec("neutral", ("neutral",), smile=0.15, width=0.5),
+    MouthSpec("neutral-small", ("neutral",), smile=0.1, width=0.3),
+    MouthSpec("smile-soft", ("smile",), smile=0.45, width=0.5),
+    MouthSpec("smile", ("smile",), smile=0.7, open=0.02, width=0.55),
+    MouthSpec("smile-wide", ("smile",), smile=0.8, open=0.05, width=0.8),
+    MouthSpec("grin-small", ("grin",), smile=0.75, open=0.4, width=0.5),
+    MouthSpec("grin", ("grin",), smile=0.85, open=0.6, width=0.65),
+    MouthSpec("grin-wide", ("grin",), smile=0.9, open=0.8, width=0.85),
+    MouthSpec("open-small", ("open",), smile=0.1, open=0.5, width=0.3),
+    MouthSpec("open", ("open",), smile=0.1, open=0.7, width=0.4),
+    MouthSpec("open-wide", ("open",), smile=0.05, open=0.9, width=0.5),
+    MouthSpec("frown", ("frown",), smile=0.0, frown=0.75, width=0.5),
+    MouthSpec("frown-deep", ("frown",), smile=0.0, frown=0.95, width=0.6),
+    MouthSpec("frown-open", ("frown", "open"), smile=0.0, open=0.45, frown=0.7, width=0.5),
+    MouthSpec("smirk", ("smirk", "smile"), smile=0.4, smirk=0.8, width=0.5),
+    MouthSpec("tongue", ("tongue", "open"), smile=0.5, open=0.5, width=0.55, tongue=0.9),
+    MouthSpec("kiss", ("kiss",), smile=0.1, width=0.1, pucker=0.9),
+)
+
+EYES: tuple[EyesSpec, ...] = (
+    EyesSpec("open", ("open",), Eye(0.65, "open"), Eye(0.65, "open"), squint=0.1),
+    EyesSpec("open-big", ("open",), Eye(0.8, "open"), Eye(0.8, "open"), wide=0.3, squint=0.0),
+    EyesSpec("open-small", ("open",), Eye(0.5, "open"), Eye(0.5, "open"), squint=0.2),
+    # Half-lidded: still open (the pupils show), so "open" is its main tag.
+    EyesSpec("sleepy", ("open",), Eye(0.35, "lidded"), Eye(0.35, "lidded"), squint=0.1),
+    EyesSpec("closed", ("closed",), Eye(0.0, "shut"), Eye(0.0, "shut"), squint=0.2),
+    EyesSpec("squint", ("squint",), Eye(0.3, "narrow"), Eye(0.3, "narrow"), squint=0.8),
+    EyesSpec("squint-happy", ("squint",), Eye(0.25, "happy"), Eye(0.25, "happy"), squint=0.9),
+    EyesSpec("wink-left", ("wink",), Eye(0.0, "happy"), Eye(0.65, "open"), squint=0.3),
+    EyesSpec("wink-right", ("wink",), Eye(0.65, "open"), Eye(0.0, "happy"), squint=0.3),
+    EyesSpec("wide", ("wide",), Eye(1.0, "wide"), Eye(1.0, "wide"), wide=1.0, squint=0.0),
+    EyesSpec("wide-soft", ("wide", "open"), Eye(0.9, "wide"), Eye(0.9, "wide"), wide=0.7),
+)
+
+BROWS: tuple[BrowsSpec, ...] = (
+    BrowsSpec("neutral", ("neutral",), raise_=0.35, furrow=0.1, sad=0.1),
+    BrowsSpec("neutral-low", ("neutral",), raise_=0.2, furrow=0.25, sad=0.05),
+    BrowsSpec("raised", ("raised",), raise_=0.9, furrow=0.0, sad=0.1),
+    BrowsSpec("raised-slight", ("raised",), raise_=0.65, furrow=0.05, sad=0.15),
+    BrowsSpec("furrowed", ("furrowed",), raise_=0.1, furrow=0.9, sad=0.0),
+    BrowsSpec("furrowed-slight", ("furrowed",), raise_=0.25, furrow=0.55, sad=0.0),
+    BrowsSpec("sad", ("sad",), raise_=0.5, furrow=0.0, sad=0.9),
+    BrowsSpec("sad-slight", ("sad",), raise_=0.4, furrow=0.05, sad=0.6),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Likeness parts: the first tag is the measured trait, the second (hair) the style slug.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LikenessSpec:
+    """A likeness part: a slug (the drawing each style makes of it) and its tags."""
+
+    slug: str
+    tags: tuple[str, ...]
+
+    def params(self) -> dict[str, float]:
+        # Likeness parts are matched by tag, never by expression parameters.
+        return {}
+
+
+HAIRS: tuple[LikenessSpec, ...] = (
+    LikenessSpec("bald", ("none", "bald")),
+    LikenessSpec("buzz", ("short", "buzz")),
+    LikenessSpec("short", ("short", "short")),
+    LikenessSpec("side-part", ("short", "side_part")),
+    LikenessSpec("curly", ("short", "curly")),
+    LikenessSpec("afro", ("medium", "afro")),
+    LikenessSpec("medium", ("medium", "medium")),
+    LikenessSpec("long-straight", ("long", "long_straight")),
+    LikenessSpec("long-wavy", ("long", "long_wavy")),
+    LikenessSpec("bun", ("tied", "bun")),
+    LikenessSpec("ponytail", ("tied", "ponytail")),
+)
+
+FACIAL_HAIRS: tuple[LikenessSpec, ...] = (
+    LikenessSpec("stubble", ("stubble",)),
+    LikenessSpec("moustache", ("moustache",)),
+    LikenessSpec("goatee", ("goatee",)),
+    LikenessSpec("beard", ("beard",)),
+)
+
+GLASSES: tuple[LikenessSpec, ...] = (
+    LikenessSpec("round", ("glasses", "round")),
+    LikenessSpec("rect", ("glasses", "rect")),
+    LikenessSpec("sunglasses", ("sunglasses",)),
+)
+
+HEADWEAR: tuple[LikenessSpec, ...] = (
+    LikenessSpec("cap", ("cap",)),
+    LikenessSpec("hat", ("hat", "other")),
+    LikenessSpec("beanie", ("beanie",)),
+    LikenessSpec("headscarf", ("headscarf",)),
+    LikenessSpec("turban", ("turban",)),
+)
+
+PartSpec = FaceSpec | MouthSpec | EyesSpec | BrowsSpec | LikenessSpec
+
+# Every kind a style may draw, in the order the part files are generated.
+SPECS: dict[str, tuple[PartSpec, ...]] = {
+    "face": FACES,
+    "eyes": EYES,
+    "brows": BROWS,
+    "mouth": MOUTHS,
+    "hair": HAIRS,
+    "facial_hair": FACIAL_HAIRS,
+    "glasses": GLASSES,
+    "headwear": HEADWEAR,
+}

@@ -1,0 +1,151 @@
+"""The generated style parts: the generator writes what is committed, every style has the
+likeness parts the matcher asks for, layers parse, parts stay inside the sticker, and a
+person's hair colour changes hair pixels only."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pipeline.compose import STICKER_MAX_BYTES, compose_svg, render_png, render_sticker
+from pipeline.likeness import FACIAL_HAIR, GLASSES, HAIR_LENGTHS, HAIR_STYLES, HEADWEAR, Likeness
+from pipeline.style import load_style, split_layers, styles_dir
+from styles.draw import all_styles
+from styles.draw.specs import BROWS, EYES, FACES, MOUTHS
+from styles.generate import style_parts, style_toml
+
+STYLES = [style.name for style in all_styles()]
+LIKENESS_KINDS = ("hair", "facial_hair", "glasses", "headwear")
+# What each built-in style draws of a person: classic keeps its bald yellow emoji face.
+DRAWS_HAIR = {"classic": False, "avatar": True, "lineart": True}
+FRAME_BOX = (18, 30, 288, 300)  # the sticker's view box "18 30 270 270" in frame pixels
+
+
+@pytest.mark.parametrize("style", all_styles(), ids=lambda s: s.name)
+def test_committed_parts_are_what_the_generator_writes(style):
+    folder = styles_dir() / style.name
+    files = style_parts(style)
+    on_disk = {str(p.relative_to(folder)) for p in folder.glob("parts/*/*.svg")}
+    assert on_disk == set(files), "run `python -m styles.generate`"
+    for rel, text in files.items():
+        assert (folder / rel).read_text(encoding="utf-8") == text, rel
+    assert (folder / "style.toml").read_text(encoding="utf-8") == style_toml(style)
+
+
+def test_expression_parts_keep_their_ids_tags_and_params():
+    # The evaluation and the calibration refer to these: drawings may change, names may not.
+    for name in STYLES:
+        style = load_style(name)
+        for kind, specs in (("face", FACES), ("eyes", EYES), ("brows", BROWS),
+                            ("mouth", MOUTHS)):
+            got = {p.id: (p.tags, p.params) for p in style.parts[kind]}
+            want = {f"{kind}-{s.slug}": (s.tags, pytest.approx(s.params())) for s in specs}
+            assert got == want, (name, kind)
+
+
+@pytest.mark.parametrize("name", STYLES)
+def test_every_style_has_the_likeness_parts_and_tags(name):
+    style = load_style(name)
+    hair = style.parts["hair"]
+    if DRAWS_HAIR[name]:
+        assert {p.tags[0] for p in hair} == set(HAIR_LENGTHS)
+        assert {p.tags[1] for p in hair} == set(HAIR_STYLES)
+        assert style.hair_from_photo == (name == "avatar")
+    else:
+        assert hair == []
+    assert {p.tag for p in style.parts["facial_hair"]} == set(FACIAL_HAIR) - {"none"}
+    glasses = [p.tag for p in style.parts["glasses"]]
+    assert glasses.count("glasses") >= 2 and "sunglasses" in glasses
+    assert set(glasses) <= set(GLASSES)
+    assert {p.tag for p in style.parts["headwear"]} == set(HEADWEAR) - {"none", "other"}
+    for kind in LIKENESS_KINDS:
+        for part in style.parts[kind]:
+            assert part.id.startswith(f"{kind}-"), part.id
+
+
+@pytest.mark.parametrize("name", STYLES)
+def test_layer_markers_parse(name):
+    style = load_style(name)
+    for part in style.parts["hair"]:
+        layers = part.layers
+        want = {"front"} if part.tags[1] == "bald" else {"back", "front"}
+        assert set(layers) == want, part.id
+        assert all("<path" in body for body in layers.values()), part.id
+    for kind in ("facial_hair", "glasses", "headwear"):
+        for part in style.parts[kind]:
+            assert "<!--" not in part.body, part.id  # one layer: the kind decides where
+    body = "<defs/>\n<!-- layer: back -->\n<path/>\n<!-- layer: front -->\n<rect/>"
+    assert split_layers(body) == {"back": "<defs/>\n<path/>", "front": "<defs/>\n<rect/>"}
+
+
+def _alpha(svg_body: str) -> np.ndarray:
+    """A part body rasterised over the whole 306x306 frame, one pixel per frame unit."""
+    import cairosvg
+
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 306 306" width="306" '
+           f'height="306">{svg_body}</svg>')
+    png = cairosvg.svg2png(bytestring=svg.encode())
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))[..., 3]
+
+
+@pytest.mark.parametrize("name", STYLES)
+def test_parts_stay_inside_the_sticker(name):
+    style = load_style(name)
+    x0, y0, x1, y1 = FRAME_BOX
+    for kind in ("face", *LIKENESS_KINDS):
+        for part in style.parts[kind]:
+            alpha = _alpha(part.body)
+            outside = alpha.copy()
+            outside[y0:y1, x0:x1] = 0
+            assert outside.max() == 0, (part.id, np.argwhere(outside > 0)[:3].tolist())
+            assert alpha.max() > 0, part.id  # it draws something
+
+
+def _person(**changes) -> Likeness:
+    base = dict(hair_length="long", hair_style="long_wavy", hair_rgb=(60, 40, 30),
+                facial_hair="beard", glasses="glasses", skin_rgb=(200, 150, 120),
+                lips_rgb=(180, 60, 80))
+    return Likeness(**{**base, **changes})
+
+
+def _dressed(style, likeness: Likeness) -> dict:
+    base = {kind: style.part_tagged(kind, tag) for kind, tag in
+            (("face", "oval"), ("eyes", "open"), ("brows", "neutral"), ("mouth", "smile"))}
+    base["hair"] = next(p for p in style.parts["hair"] if p.tags[1] == likeness.hair_style)
+    base["glasses"] = style.part_tagged("glasses", "glasses")
+    return base
+
+
+def _rgba(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).astype(int)
+
+
+def test_hair_colour_changes_only_hair_pixels():
+    style = load_style("avatar")
+    dark, blonde = _person(), _person(hair_rgb=(222, 190, 120))
+    chosen = _dressed(style, dark)
+    a = _rgba(render_sticker(style, chosen, likeness=dark))
+    b = _rgba(render_sticker(style, chosen, likeness=blonde))
+    changed = np.abs(a - b).sum(axis=2) > 0
+    assert changed.sum() > 20_000  # long hair: a large area
+    # Both layers of the hair part alone, nothing else: where hair is drawn at all.
+    mask = _rgba(render_png(compose_svg(style, {"hair": chosen["hair"]})))[..., 3] > 0
+    assert not (changed & ~mask).any()
+
+
+def test_lips_and_beard_recolour_and_stickers_stay_small():
+    style = load_style("avatar")
+    person = _person(hair_length="none", hair_style="bald", facial_hair="beard")
+    chosen = _dressed(style, person)
+    chosen["facial_hair"] = style.part_tagged("facial_hair", "beard")
+    chosen["headwear"] = style.part_tagged("headwear", "cap")
+    plain = render_sticker(style, chosen, likeness=person)
+    red_lips = render_sticker(style, chosen, likeness=person.replace(lips_rgb=(200, 20, 40)))
+    grey_beard = render_sticker(style, chosen,
+                                likeness=person.replace(facial_hair_rgb=(170, 170, 170)))
+    assert plain != red_lips and plain != grey_beard
+    for png in (plain, red_lips, grey_beard):
+        assert len(png) < STICKER_MAX_BYTES // 2
