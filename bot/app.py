@@ -23,29 +23,40 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
+from worker import i18n
 from worker.config import Keys, Settings
+from worker.i18n import N_, _
 from worker.redact import install as install_redaction
 
 from . import handlers
-from .keyboards import ME_PREFIX, STYLE_PREFIX
+from .keyboards import LANGUAGE_PREFIX, ME_PREFIX, STYLE_PREFIX
 from .store import Store
 
 log = logging.getLogger(__name__)
 
 REAP_EVERY_S = 2.0
-COMMANDS = [
-    BotCommand("start", "What Moji does"),
-    BotCommand("me", "See your look and correct it"),
-    BotCommand("style", "Pick an art style"),
-    BotCommand("pack", "Add your last sticker to your pack"),
-    BotCommand("emoji", "In groups: make a sticker of the photo you reply to"),
-    BotCommand("forget", "Delete everything Moji keeps about you"),
-    BotCommand("help", "How to use Moji"),
+COMMANDS = [  # (command, description in English: registered in every language at start-up)
+    ("start", N_("What Moji does")),
+    ("me", N_("See your look and correct it")),
+    ("style", N_("Pick an art style")),
+    ("pack", N_("Add your last sticker to your pack")),
+    ("emoji", N_("In groups: make a sticker of the photo you reply to")),
+    ("language", N_("Choose my language")),
+    ("forget", N_("Delete everything Moji keeps about you")),
+    ("help", N_("How to use Moji")),
 ]
+
+
+def commands(language: str) -> list[BotCommand]:
+    """The command list with its descriptions in a language."""
+    with i18n.using(language):
+        return [BotCommand(name, _(description)) for name, description in COMMANDS]
 
 
 async def _reaper(store: Store) -> None:
@@ -62,10 +73,15 @@ async def _reaper(store: Store) -> None:
 async def _post_init(application: Application) -> None:
     store: Store = application.bot_data["store"]
     await asyncio.to_thread(store.redis.set, Keys.bot_username, application.bot.username)
-    try:
-        await application.bot.set_my_commands(COMMANDS)
-    except Exception as exc:  # not fatal: the commands still work
-        log.warning("setMyCommands failed: %s", exc)
+    # English for everyone, then each language for the people whose app speaks it
+    scopes = [(i18n.DEFAULT, None)] + list(i18n.COMMAND_LANGUAGE_CODES.items())
+    for language, code in scopes:
+        try:
+            await application.bot.set_my_commands(commands(language), language_code=code)
+        except Exception as exc:  # not fatal: the commands still work
+            log.warning("setMyCommands (%s) failed: %s", code or "default", exc)
+    if not application.bot.supports_inline_queries:
+        log.info("inline mode is off: send /setinline to @BotFather to switch it on")
     application.bot_data["reaper"] = asyncio.create_task(_reaper(store))
 
 
@@ -98,6 +114,8 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
     emoji_caption = filters.CaptionRegex(r"^/emoji(@\w+)?(\s|$)")
     mentions = filters.Entity("mention") | filters.CaptionEntity("mention")
 
+    # group -1 runs first for every update: it sets the language the other handlers speak
+    application.add_handler(TypeHandler(Update, handlers.set_language), group=-1)
     application.add_handler(CommandHandler("start", handlers.start))
     application.add_handler(CommandHandler("help", handlers.help_command))
     application.add_handler(CommandHandler("me", handlers.me_command))
@@ -105,6 +123,7 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
     application.add_handler(CommandHandler("style", handlers.style_command))
     application.add_handler(CommandHandler("pack", handlers.pack_command))
     application.add_handler(CommandHandler("stats", handlers.stats_command))
+    application.add_handler(CommandHandler("language", handlers.language_command))
     application.add_handler(CommandHandler("emoji", handlers.emoji_command))
     application.add_handler(MessageHandler(image & emoji_caption, handlers.emoji_command))
     application.add_handler(MessageHandler(private & image, handlers.photo))
@@ -112,6 +131,9 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
     application.add_handler(MessageHandler(filters.ChatType.GROUPS & mentions, handlers.mention))
     application.add_handler(CallbackQueryHandler(handlers.style_button, pattern=f"^{STYLE_PREFIX}"))
     application.add_handler(CallbackQueryHandler(handlers.me_button, pattern=f"^{ME_PREFIX}"))
+    application.add_handler(CallbackQueryHandler(handlers.language_button,
+                                                 pattern=f"^{LANGUAGE_PREFIX}"))
+    application.add_handler(InlineQueryHandler(handlers.inline_query))
     application.add_handler(CallbackQueryHandler(handlers.unknown_button))  # answer the rest
     application.add_error_handler(handlers.error_handler)
     return application

@@ -14,16 +14,26 @@ import re
 import time
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, InputFile, InputSticker, Message, Update
+from telegram import (
+    InlineKeyboardMarkup,
+    InlineQueryResultCachedSticker,
+    InlineQueryResultsButton,
+    InputFile,
+    InputSticker,
+    Message,
+    Update,
+)
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from pipeline.style import list_styles, load_style
-from worker import identity
-from worker.jobs import IdentityRequest, StickerRequest
+from worker import i18n, identity
+from worker.i18n import N_, _, ngettext
+from worker.jobs import USER_MESSAGES, IdentityRequest, StickerRequest
 
-from .keyboards import STYLE_PREFIX, markup, style_keyboard
+from . import inline
+from .keyboards import LANGUAGE_PREFIX, STYLE_PREFIX, language_keyboard, markup, style_keyboard
 from .previews import preview_sheet, sheet_key
 from .store import Store
 
@@ -32,14 +42,18 @@ log = logging.getLogger(__name__)
 DEFAULT_STYLE = "classic"
 MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile serves files up to 20 MB
 MAX_STICKERS_PER_SET = 120
+# Telegram keeps an inline answer this long: short, so that a new sticker shows up soon
+INLINE_CACHE_S = 5
+INLINE_START = "inline"  # /start's parameter from the inline "make a sticker" button
 
-HELP = (
+HELP = N_(
     "Send me a selfie and I'll turn it into an emoji sticker that copies your expression. "
     "Your first selfie sets your look (hair, face shape, glasses, skin tone...); later selfies "
     "keep it and bring only the expression.\n\n"
     "/me - see your look and correct it\n"
     "/style - pick an art style\n"
     "/pack - add your last sticker to your own sticker pack\n"
+    "/language - choose my language\n"
     "/forget - delete everything I keep about you\n"
     "/help - this message\n\n"
     "In groups: reply to a photo with /emoji (or mention me), or send a photo with /emoji as "
@@ -47,16 +61,18 @@ HELP = (
 )
 
 
-NO_LOOK = ("I don't know your look yet: send me a selfie first. I'll keep your hair, face shape, "
+NO_LOOK = N_("I don't know your look yet: send me a selfie first. I'll keep your hair, face shape, "
            "glasses and skin tone from it for every sticker, and /me shows them.")
 FORGET_WHAT = {  # worker.identity.forget's kinds, as a person reads them
-    "identity": "your look (hair, face shape, glasses, skin tone...)",
-    "style": "your style choice",
-    "last_sticker": "your last sticker",
-    "cached_sticker": "saved copies of your stickers",
-    "pack": "my note of your sticker pack (the pack itself stays on Telegram)",
-    "rate_limit": "your recent-request counter",
-    "job": "records of your sticker jobs",
+    "identity": N_("your look (hair, face shape, glasses, skin tone...)"),
+    "style": N_("your style choice"),
+    "language": N_("your language choice"),
+    "last_sticker": N_("your last sticker"),
+    "cached_sticker": N_("saved copies of your stickers"),
+    "inline": N_("your list of stickers for inline mode"),
+    "pack": N_("my note of your sticker pack (the pack itself stays on Telegram)"),
+    "rate_limit": N_("your recent-request counter"),
+    "job": N_("records of your sticker jobs"),
 }
 
 
@@ -69,15 +85,64 @@ def _default_style() -> str:
     return DEFAULT_STYLE if DEFAULT_STYLE in names or not names else names[0]
 
 
+async def set_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Before any other handler: speak the person's language (their /language choice, else
+    Telegram's language_code, else English)."""
+    user = update.effective_user
+    if user is None:
+        return
+    chosen = await asyncio.to_thread(_store(context).language_of, user.id)
+    i18n.use(chosen or user.language_code)
+
+
+async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/language: the languages I speak, on a keyboard."""
+    await update.effective_message.reply_text(
+        _("Choose the language I speak with you:"),
+        reply_markup=language_keyboard(i18n.LANGUAGES, i18n.current()))
+
+
+async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A language was picked: keep it for this person and say so, in it."""
+    query = update.callback_query
+    code = (query.data or "").removeprefix(LANGUAGE_PREFIX)
+    if code not in i18n.LANGUAGES:
+        await query.answer(_("That button doesn't work any more."))
+        return
+    await asyncio.to_thread(_store(context).set_language, query.from_user.id, code)
+    i18n.use(code)
+    done = _("From now on I speak English with you.")
+    await query.answer(done)
+    try:
+        await query.edit_message_text(done + " " + _("/language changes it."))
+    except TelegramError as exc:  # e.g. the message is too old to edit
+        log.debug("language message not edited: %s", exc)
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """@bot <emoji or words> in any chat: the person's own stickers that match, newest first."""
+    query = update.inline_query
+    stickers = await asyncio.to_thread(_store(context).inline_stickers, query.from_user.id)
+    if not stickers:  # nothing to show yet: a button that opens the bot
+        await query.answer([], cache_time=INLINE_CACHE_S, is_personal=True,
+                           button=InlineQueryResultsButton(
+                               text=_("Make your first sticker"), start_parameter=INLINE_START))
+        return
+    results = [InlineQueryResultCachedSticker(inline.result_id(s["file_id"]), s["file_id"])
+               for s in inline.search(stickers, query.query)]
+    await query.answer(results, cache_time=INLINE_CACHE_S, is_personal=True)
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet the user and say what to do."""
-    name = update.effective_user.first_name if update.effective_user else "there"
-    await update.effective_message.reply_text(f"Hi {name}! " + HELP)
+    name = update.effective_user.first_name if update.effective_user else _("there")
+    await update.effective_message.reply_text(
+        _("Hi {name}! {help}").format(name=name, help=_(HELP)))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain the commands."""
-    await update.effective_message.reply_text(HELP)
+    await update.effective_message.reply_text(_(HELP))
 
 
 async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -88,7 +153,7 @@ async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def not_a_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A file that is not an image, in a private chat: say what works."""
     await update.effective_message.reply_text(
-        "That file isn't an image. Send me a selfie as a photo or as a JPEG/PNG file.")
+        _("That file isn't an image. Send me a selfie as a photo or as a JPEG/PNG file."))
 
 
 async def emoji_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -97,7 +162,7 @@ async def emoji_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     target = message if _has_image(message) else message.reply_to_message
     if target is None or not _has_image(target):
         await message.reply_text(
-            "Reply to a photo with /emoji, or send a photo with /emoji as its caption.")
+            _("Reply to a photo with /emoji, or send a photo with /emoji as its caption."))
         return
     await make_sticker(update, context, target)
 
@@ -120,16 +185,17 @@ async def style_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         wanted = context.args[0].strip().lower()
         if wanted not in names:
             await update.effective_message.reply_text(
-                f"There is no style {wanted!r}. Choose from: {', '.join(names)}.")
+                _("There is no style {name}. Choose from: {names}.").format(
+                    name=repr(wanted), names=", ".join(names)))
             return
         await asyncio.to_thread(store.set_style, user.id, wanted)
         await update.effective_message.reply_text(
-            f"Style set to {load_style(wanted).title}. Send me a selfie!")
+            _("Style set to {style}. Send me a selfie!").format(style=load_style(wanted).title))
         return
     current = await asyncio.to_thread(store.style_of, user.id, _default_style())
     styles = [load_style(name) for name in names]
     keyboard = style_keyboard([(s.name, s.title) for s in styles], current)
-    caption = "Pick a style:\n" + "\n".join(
+    caption = _("Pick a style:") + "\n" + "\n".join(
         f"<b>{html.escape(s.title)}</b>: {html.escape(s.description)}" for s in styles)
     previews = await asyncio.to_thread(_previews, store, styles)
     if not previews:
@@ -152,12 +218,12 @@ async def style_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.callback_query
     name = (query.data or "").removeprefix(STYLE_PREFIX)
     if name not in list_styles():
-        await query.answer("That style is no longer available.", show_alert=True)
+        await query.answer(_("That style is no longer available."), show_alert=True)
         return
     store = _store(context)
     await asyncio.to_thread(store.set_style, query.from_user.id, name)
     style = load_style(name)
-    await query.answer(f"Style: {style.title}")
+    await query.answer(_("Style: {style}").format(style=style.title))
     names = list_styles()
     keyboard = style_keyboard([(n, load_style(n).title) for n in names], name)
     try:
@@ -165,18 +231,19 @@ async def style_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     except TelegramError as exc:  # e.g. "message is not modified"
         log.debug("keyboard not updated: %s", exc)
     await context.bot.send_message(query.message.chat.id if query.message else query.from_user.id,
-                                   f"Style set to {style.title}. Send me a selfie!")
+                                   _("Style set to {style}. Send me a selfie!").format(
+                                       style=style.title))
 
 
 async def me_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/me: draw the person's kept look as a sticker, with buttons to correct it."""
     message, user, chat = update.effective_message, update.effective_user, update.effective_chat
     if chat.type != ChatType.PRIVATE:
-        await message.reply_text("Send /me to me in a private chat.")
+        await message.reply_text(_("Send /me to me in a private chat."))
         return
     kept = await asyncio.to_thread(_store(context).identity_of, user.id)
     if kept is None:
-        await message.reply_text(NO_LOOK)
+        await message.reply_text(_(NO_LOOK))
         return
     refusal = await _queue_identity(update, context, user.id, chat.id)
     if refusal:
@@ -189,20 +256,20 @@ async def me_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     press = identity.parse_callback(query.data)
     user, card = query.from_user, query.message
     if press is None:
-        await query.answer("That button doesn't work any more. Send /me for your look.")
+        await query.answer(_("That button doesn't work any more. Send /me for your look."))
         return
     if card is None or card.chat.id != user.id:  # a look is changed only in its own chat
-        await query.answer("Only you can change your look, in your chat with me.")
+        await query.answer(_("Only you can change your look, in your chat with me."))
         return
     store = _store(context)
     kept = await asyncio.to_thread(store.identity_of, user.id)
     if kept is None:
-        await query.answer("I don't know your look any more: send me a selfie first.",
+        await query.answer(_("I don't know your look any more: send me a selfie first."),
                            show_alert=True)
         await _set_markup(query, None)
         return
     if press.version != kept.version:
-        await query.answer("This card is out of date: send /me for your current look.")
+        await query.answer(_("This card is out of date: send /me for your current look."))
         await _set_markup(query, None)
         return
     if press.action == "b":
@@ -210,7 +277,7 @@ async def me_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _set_markup(query, markup(identity.main_keyboard(kept)))
     elif press.action == "t":
         if press.trait.code == "hc" and kept.value("hl") == "none":
-            await query.answer("Your look has no hair: pick a hair length first.")
+            await query.answer(_("Your look has no hair: pick a hair length first."))
             return
         await query.answer()
         await _set_markup(query, markup(identity.trait_keyboard(kept, press.trait.code)))
@@ -226,20 +293,20 @@ async def me_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/forget: delete everything kept about the person, and say what that was."""
     deleted = await asyncio.to_thread(_store(context).forget, update.effective_user.id)
-    gone = [text if deleted.get(kind, 0) <= 1 or kind not in ("cached_sticker", "job")
-            else f"{text} ({deleted[kind]})"
+    gone = [_(text) if deleted.get(kind, 0) <= 1 or kind not in ("cached_sticker", "job")
+            else f"{_(text)} ({deleted[kind]})"
             for kind, text in FORGET_WHAT.items() if deleted.get(kind)]
     if not gone:
-        reply = "I keep nothing about you. Photos are never stored."
+        reply = _("I keep nothing about you. Photos are never stored.")
     else:
-        reply = ("Done. I deleted " + ", ".join(gone) + ". Photos are never stored. "
-                 "Send me a selfie to start again.")
+        reply = _("Done. I deleted {what}. Photos are never stored. Send me a selfie to start "
+                  "again.").format(what=_(", ").join(gone))
     await update.effective_message.reply_text(reply)
 
 
 async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any other button (an old keyboard, or data no handler knows): answered all the same."""
-    await update.callback_query.answer("That button doesn't work any more.")
+    await update.callback_query.answer(_("That button doesn't work any more."))
 
 
 async def pack_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -248,10 +315,10 @@ async def pack_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     message = update.effective_message
     last = await asyncio.to_thread(store.last_sticker, chat.id, user.id)
     if not last:
-        await message.reply_text("Make a sticker first: send me a selfie, then /pack.")
+        await message.reply_text(_("Make a sticker first: send me a selfie, then /pack."))
         return
     if not await asyncio.to_thread(store.mark_in_set, chat.id, last["file_id"]):
-        await message.reply_text("That sticker is already in the pack.")
+        await message.reply_text(_("That sticker is already in the pack."))
         return
     group = chat.type != ChatType.PRIVATE
     bot_name = context.bot.username
@@ -263,7 +330,8 @@ async def pack_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             await context.bot.add_sticker_to_set(existing["owner"], existing["name"], sticker)
             name = existing["name"]
         else:
-            title = (f"{chat.title} emoji" if group else f"{user.first_name}'s Moji")[:64]
+            title = (_("{group} emoji").format(group=chat.title) if group
+                     else _("{name}'s Moji").format(name=user.first_name))[:64]
             try:
                 await context.bot.create_new_sticker_set(user.id, name, title, [sticker])
             except TelegramError as exc:
@@ -280,22 +348,23 @@ async def pack_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             await pack_command(update, context)
             return
         if "too_much" in text or "too much" in text:
-            reply = f"The pack is full ({MAX_STICKERS_PER_SET} stickers)."
+            reply = _("The pack is full ({count} stickers).").format(count=MAX_STICKERS_PER_SET)
         elif "peer_id_invalid" in text or "user not found" in text:
-            reply = "Start a private chat with me first (press Start), then try /pack again."
+            reply = _("Start a private chat with me first (press Start), then try /pack again.")
         else:
-            reply = f"Telegram refused to change the sticker pack: {exc}"
+            reply = _("Telegram refused to change the sticker pack: {error}").format(error=exc)
         await message.reply_text(reply)
         return
-    whose = "the group's" if group else "your"
-    await message.reply_text(f"Added to {whose} pack: https://t.me/addstickers/{name}")
+    link = f"https://t.me/addstickers/{name}"
+    await message.reply_text(_("Added to the group's pack: {link}").format(link=link) if group
+                             else _("Added to your pack: {link}").format(link=link))
 
 
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats for admins: queue, workers, latency, failures."""
     store = _store(context)
     if update.effective_user.id not in store.settings.admin_ids:
-        await update.effective_message.reply_text("/stats is for the bot's admins.")
+        await update.effective_message.reply_text(_("/stats is for the bot's admins."))
         return
     s = await asyncio.to_thread(store.stats)
     lat, c = s["latency_ms"], s["counters"]
@@ -303,18 +372,23 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     def ms(v: float | None) -> str:
         return "-" if v is None else f"{v:.0f} ms"
 
-    await update.effective_message.reply_text(
-        f"Queue: {s['queued']} waiting, {s['running']} running\n"
-        f"Workers: {s['workers']} ({s['busy_workers']} busy"
-        + (f", {s['silent_workers']} not answering" if s["silent_workers"] else "") + ")\n"
-        f"Latency (last {lat['n']}): p50 {ms(lat['p50'])}, p95 {ms(lat['p95'])}, "
-        f"p99 {ms(lat['p99'])}\n"
-        f"Jobs: {c.get('jobs', 0)}, stickers: {c.get('stickers', 0)}, "
-        f"cached: {c.get('cached', 0)}\n"
-        f"Failed: {c.get('failed', 0)}, lost (worker died): {c.get('lost', 0)}, "
-        f"failed registry: {s['failed_registry']}\n"
-        f"Rate-limited: {c.get('rate_limited', 0)}, busy refusals: {c.get('busy', 0)}, "
-        f"no face: {c.get('error_no_face', 0)}, bad image: {c.get('error_bad_image', 0)}")
+    silent = (_(", {n} not answering").format(n=s["silent_workers"])
+              if s["silent_workers"] else "")
+    await update.effective_message.reply_text(_(
+        "Queue: {queued} waiting, {running} running\n"
+        "Workers: {workers} ({busy} busy{silent})\n"
+        "Latency (last {n}): p50 {p50}, p95 {p95}, p99 {p99}\n"
+        "Jobs: {jobs}, stickers: {stickers}, cached: {cached}\n"
+        "Failed: {failed}, lost (worker died): {lost}, failed registry: {registry}\n"
+        "Rate-limited: {limited}, busy refusals: {refused}, no face: {no_face}, "
+        "bad image: {bad_image}").format(
+        queued=s["queued"], running=s["running"], workers=s["workers"],
+        busy=s["busy_workers"], silent=silent, n=lat["n"], p50=ms(lat["p50"]),
+        p95=ms(lat["p95"]), p99=ms(lat["p99"]), jobs=c.get("jobs", 0),
+        stickers=c.get("stickers", 0), cached=c.get("cached", 0), failed=c.get("failed", 0),
+        lost=c.get("lost", 0), registry=s["failed_registry"],
+        limited=c.get("rate_limited", 0), refused=c.get("busy", 0),
+        no_face=c.get("error_no_face", 0), bad_image=c.get("error_bad_image", 0)))
 
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -322,14 +396,15 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     log.error("error while handling update %s", update, exc_info=context.error)
     if isinstance(update, Update) and update.callback_query:
         try:  # every button gets an answer, even when its handler failed before answering
-            await update.callback_query.answer("Sorry, something went wrong. Please try again.")
+            await update.callback_query.answer(
+                _("Sorry, something went wrong. Please try again."))
         except TelegramError:
             pass  # it was answered already
         return
     if isinstance(update, Update) and update.effective_message:
         try:
             await update.effective_message.reply_text(
-                "Sorry, something went wrong. Please try again in a moment.")
+                _("Sorry, something went wrong. Please try again in a moment."))
         except TelegramError:
             pass
 
@@ -369,13 +444,13 @@ async def make_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE,
     else:
         file = target.document
     if file.file_size and file.file_size > MAX_DOWNLOAD:
-        await target.reply_text("That file is too big: bots can download files up to 20 MB. "
-                                "Send a smaller photo.")
+        await target.reply_text(_("That file is too big: bots can download files up to 20 MB. "
+                                  "Send a smaller photo."))
         return
     style = await asyncio.to_thread(store.style_of, user.id, _default_style())
     req = StickerRequest(chat_id=chat.id, user_id=user.id, message_id=target.message_id,
                          file_id=file.file_id, file_unique_id=file.file_unique_id, style=style,
-                         chat_type=chat.type, received_at=received)
+                         chat_type=chat.type, received_at=received, language=i18n.current())
     result = await asyncio.to_thread(store.submit, req)
     if result.outcome == "cached":
         entry = result.cached
@@ -383,21 +458,27 @@ async def make_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE,
             await target.reply_sticker(entry["file_id"], emoji=entry.get("emoji"))
             await asyncio.to_thread(store.record_cached, req, entry)
         else:
-            await target.reply_text(entry.get("message", "I couldn't make a sticker of that."))
+            # the answer is cached by photo, not by person: say it in this person's language
+            code = entry.get("error", "")
+            await target.reply_text(_(USER_MESSAGES[code]) if code in USER_MESSAGES
+                                    else _("I couldn't make a sticker of that."))
     elif result.outcome == "queued":
         if result.ahead >= 10:
-            await target.reply_text(f"Got it! {result.ahead} stickers are ahead of yours.")
+            await target.reply_text(ngettext(
+                "Got it! {n} sticker is ahead of yours.",
+                "Got it! {n} stickers are ahead of yours.", result.ahead).format(n=result.ahead))
         else:  # in the background: a throttled chat action must not hold up the next photo
             context.application.create_task(
                 context.bot.send_chat_action(chat.id, ChatAction.CHOOSE_STICKER), update=update)
     elif result.outcome == "limited":
         if result.notify:
             s = store.settings
-            await target.reply_text(
-                f"Slow down a little: I make up to {s.rate_count} stickers per "
-                f"{s.rate_period} seconds for each person. Try again in a moment.")
+            await target.reply_text(_(
+                "Slow down a little: I make up to {count} stickers per {seconds} seconds for "
+                "each person. Try again in a moment.").format(count=s.rate_count,
+                                                              seconds=s.rate_period))
     else:
-        await target.reply_text("I'm busy right now. Please try again in a minute.")
+        await target.reply_text(_("I'm busy right now. Please try again in a minute."))
 
 
 async def _set_markup(query: Any, keyboard: InlineKeyboardMarkup | None) -> None:
@@ -411,21 +492,22 @@ async def _set_markup(query: Any, keyboard: InlineKeyboardMarkup | None) -> None
 def _change_text(change: identity.Change, retake: bool = False) -> str:
     """The callback answer for a /me change."""
     if change.status == "missing":
-        return "I don't know your look any more: send me a selfie first."
+        return _("I don't know your look any more: send me a selfie first.")
     if change.status == "stale":
-        return "This card is out of date: send /me for your current look."
+        return _("This card is out of date: send /me for your current look.")
     if retake:
-        return ("Already waiting: your next selfie sets your look." if change.status == "same"
-                else "OK: your next selfie sets your look again, from scratch.")
+        return (_("Already waiting: your next selfie sets your look.")
+                if change.status == "same"
+                else _("OK: your next selfie sets your look again, from scratch."))
     shown = identity.shown(change.value)
-    label = change.trait.label if change.trait else "That"
+    label = identity.label(change.trait) if change.trait else _("That")
     if change.status == "ok":
-        return f"{label}: {shown}. Here is your new look."
+        return _("{trait}: {value}. Here is your new look.").format(trait=label, value=shown)
     if change.status == "same":
-        return f"{label} is already {shown}."
+        return _("{trait} is already {value}.").format(trait=label, value=shown)
     if change.status == "no_hair":
-        return "Your look has no hair: pick a hair length first."
-    return "That button doesn't work any more. Send /me for your look."
+        return _("Your look has no hair: pick a hair length first.")
+    return _("That button doesn't work any more. Send /me for your look.")
 
 
 async def _set_trait(update: Update, context: ContextTypes.DEFAULT_TYPE,
@@ -453,7 +535,8 @@ async def _queue_identity(update: Update, context: ContextTypes.DEFAULT_TYPE, us
     """Queue the identity sticker; None when queued, else what to tell the person."""
     store = _store(context)
     style = await asyncio.to_thread(store.style_of, user_id, _default_style())
-    req = IdentityRequest(chat_id=chat_id, user_id=user_id, style=style, received_at=time.time())
+    req = IdentityRequest(chat_id=chat_id, user_id=user_id, style=style, received_at=time.time(),
+                          language=i18n.current())
     result = await asyncio.to_thread(store.submit_identity, req)
     if result.outcome == "queued":
         context.application.create_task(
@@ -461,6 +544,7 @@ async def _queue_identity(update: Update, context: ContextTypes.DEFAULT_TYPE, us
         return None
     if result.outcome == "limited":
         s = store.settings
-        return (f"Slow down a little: I make up to {s.rate_count} stickers per "
-                f"{s.rate_period} seconds for each person. Send /me again in a moment.")
-    return "I'm busy right now. Send /me again in a minute."
+        return _("Slow down a little: I make up to {count} stickers per {seconds} seconds for "
+                 "each person. Send /me again in a moment.").format(count=s.rate_count,
+                                                                   seconds=s.rate_period)
+    return _("I'm busy right now. Send /me again in a minute.")

@@ -14,8 +14,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from worker.identity import CALLBACK_PREFIX as ME_PREFIX
 
 STYLE_PREFIX = "style:"
+LANGUAGE_PREFIX = "lang:"
 
-__all__ = ["ME_PREFIX", "STYLE_PREFIX", "markup", "style_keyboard"]
+__all__ = ["LANGUAGE_PREFIX", "ME_PREFIX", "STYLE_PREFIX", "language_keyboard", "markup",
+           "style_keyboard"]
 
 
 def style_keyboard(styles: list[tuple[str, str]], current: str) -> InlineKeyboardMarkup:
@@ -33,3 +35,13 @@ def markup(keyboard: dict[str, Any]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([
         [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
         for row in keyboard["inline_keyboard"]])
+
+
+def language_keyboard(languages: dict[str, str], current: str) -> InlineKeyboardMarkup:
+    """One button per language, each in its own name, the current one ticked; two per row."""
+    buttons = [
+        InlineKeyboardButton(("✓ " if code == current else "") + name,
+                             callback_data=LANGUAGE_PREFIX + code)
+        for code, name in languages.items()
+    ]
+    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])

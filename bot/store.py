@@ -17,7 +17,7 @@ from rq.callbacks import Callback
 
 from worker import identity
 from worker.config import Keys, Settings, redis_connection
-from worker.jobs import IdentityRequest, StickerRequest
+from worker.jobs import INLINE_MAX, IdentityRequest, StickerRequest
 
 
 @dataclass
@@ -48,6 +48,28 @@ class Store:
 
     def set_style(self, user_id: int, style: str) -> None:
         self.redis.set(Keys.style(user_id), style)
+
+    # --- language -----------------------------------------------------------------------------
+    def language_of(self, user_id: int) -> str | None:
+        """The language the person chose with /language; None: none chosen."""
+        value = self.redis.get(Keys.language(user_id))
+        return value.decode() if value else None
+
+    def set_language(self, user_id: int, language: str) -> None:
+        self.redis.set(Keys.language(user_id), language)
+
+    # --- inline mode --------------------------------------------------------------------------
+    def inline_stickers(self, user_id: int) -> list[dict[str, Any]]:
+        """The person's stickers for inline mode, newest first (worker.jobs.record_sticker)."""
+        stickers = []
+        for raw in self.redis.lrange(Keys.inline(user_id), 0, INLINE_MAX - 1):
+            try:
+                entry = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and entry.get("file_id"):
+                stickers.append(entry)
+        return stickers
 
     # --- photos -------------------------------------------------------------------------------
     def submit(self, req: StickerRequest) -> Submission:
@@ -152,7 +174,8 @@ class Store:
         from worker.jobs import record_sticker
 
         record_sticker(self.redis, req, entry["file_id"], entry.get("emoji", "🙂"),
-                       self.settings.cache_ttl, cached=True, identity_tag=entry.get("identity"))
+                       self.settings.cache_ttl, cached=True, identity_tag=entry.get("identity"),
+                       keywords=entry.get("keywords"))
 
     # --- identity -----------------------------------------------------------------------------
     def identity_of(self, user_id: int) -> identity.Identity | None:

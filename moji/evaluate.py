@@ -31,7 +31,7 @@ EYES_CLASS_OF_TAG = {"closed": "closed", "open": "open", "wide": "open", "squint
 @dataclass
 class LabeledPhoto:
     path: Path
-    mouth: str
+    mouth: str | None  # None: the mouth could not be told (the photo still counts for eyes)
     eyes: str | None
 
 
@@ -43,8 +43,8 @@ def read_labels(csv_path: Path) -> list[LabeledPhoto]:
             path = Path(row["image"])
             if not path.is_absolute():
                 path = csv_path.parent / path
-            mouth = row["mouth"].strip()
-            if mouth not in MOUTH_CLASS_OF_TAG:
+            mouth = (row.get("mouth") or "").strip() or None
+            if mouth is not None and mouth not in MOUTH_CLASS_OF_TAG:
                 raise ValueError(f"{csv_path}: unknown mouth tag {mouth!r} for {row['image']}")
             eyes = (row.get("eyes") or "").strip() or None
             photos.append(LabeledPhoto(path, mouth, eyes))
@@ -64,6 +64,11 @@ def mouth_class(tags: list[str]) -> str:
 
 def eyes_class(tags: list[str]) -> str:
     return EYES_CLASS_OF_TAG[tags[0]]
+
+
+def _main_tags(matches: dict) -> dict[str, str]:
+    """Kind -> the chosen part's main tag (its first): what the emoji shows, not which drawing."""
+    return {kind: m.tags[0] if m.tags else m.part_id for kind, m in matches.items()}
 
 
 def confusion(truth: list[str], predicted: list[str], classes: tuple[str, ...]) -> np.ndarray:
@@ -141,6 +146,12 @@ class EmbedderReport:
     eyes_pred: list[str] = field(default_factory=list)
     stable: int = 0
     perturbed: int = 0
+    # the same main tag (tags[0]) of every expression kind: a smile stays a smile, the exact
+    # part may change; per perturbed variant, and per photo (all of its variants)
+    tags_stable: int = 0
+    photos_perturbed: int = 0
+    photos_stable: int = 0
+    photos_tags_stable: int = 0
     embed_ms: list[float] = field(default_factory=list)
     # still-video jitter: per kind, frame-to-frame spread and the spread between photos
     frame_spread: dict[str, list[float]] = field(default_factory=dict)
@@ -171,6 +182,23 @@ class EmbedderReport:
         return self.stable / self.perturbed if self.perturbed else float("nan")
 
     @property
+    def tags_stability(self) -> float:
+        """Share of perturbed variants whose face, eyes, brows and mouth keep their main tag."""
+        return self.tags_stable / self.perturbed if self.perturbed else float("nan")
+
+    @property
+    def photo_stability(self) -> float:
+        """Share of perturbed photos whose emoji is exactly the same under every perturbation."""
+        return self.photos_stable / self.photos_perturbed if self.photos_perturbed \
+            else float("nan")
+
+    @property
+    def photo_tags_stability(self) -> float:
+        """Share of perturbed photos whose main tags stay the same under every perturbation."""
+        return self.photos_tags_stable / self.photos_perturbed if self.photos_perturbed \
+            else float("nan")
+
+    @property
     def jitter(self) -> float:
         """How much a part's embedding moves over the frames of a still video, relative to how
         far apart the embeddings of different people's photos are (0 steady, 1 as if the frames
@@ -196,6 +224,10 @@ class EmbedderReport:
             "mouth_accuracy": round(self.mouth_accuracy, 4),
             "eyes_balanced_accuracy": round(self.eyes_balanced_accuracy, 4),
             "stability": round(self.stability, 4), "perturbed": self.perturbed,
+            "same_tags": round(self.tags_stability, 4),
+            "photos_perturbed": self.photos_perturbed,
+            "photo_stability": round(self.photo_stability, 4),
+            "photo_same_tags": round(self.photo_tags_stability, 4),
             "jitter": round(self.jitter, 4), "flicker": round(self.flicker_rate, 4),
             "embed_ms_median": round(float(np.median(self.embed_ms)), 3) if self.embed_ms else None,
             "errors": self.errors,
@@ -254,11 +286,12 @@ def evaluate(photos: list[LabeledPhoto], embedders: list, style_name: str,
             r.embed_ms.append(ms)
             for kind, vector in vectors.items():
                 r.photo_vectors.setdefault(kind, []).append(np.asarray(vector, dtype=np.float64))
-            truth, pred = MOUTH_CLASS_OF_TAG[photo.mouth], mouth_class(matches["mouth"].tags)
-            r.mouth_truth.append(truth)
-            r.mouth_pred.append(pred)
-            if truth != pred:
-                r.misses.append((photo.path.name, photo.mouth, matches["mouth"].part_id))
+            if photo.mouth is not None:
+                truth, pred = MOUTH_CLASS_OF_TAG[photo.mouth], mouth_class(matches["mouth"].tags)
+                r.mouth_truth.append(truth)
+                r.mouth_pred.append(pred)
+                if truth != pred:
+                    r.misses.append((photo.path.name, photo.mouth, matches["mouth"].part_id))
             if photo.eyes in EYES_CLASSES:
                 r.eyes_truth.append(photo.eyes)
                 r.eyes_pred.append(eyes_class(matches["eyes"].tags))
@@ -266,6 +299,9 @@ def evaluate(photos: list[LabeledPhoto], embedders: list, style_name: str,
             perturbed += 1
             chosen = {name: {k: m.part_id for k, m in res[0].items()}
                       for name, res in results.items()}
+            chosen_tags = {name: _main_tags(res[0]) for name, res in results.items()}
+            all_same = dict.fromkeys(reports, True)
+            all_same_tags = dict.fromkeys(reports, True)
             for variant in perturbations(data).values():
                 try:
                     again = emoji_for(variant)
@@ -276,6 +312,16 @@ def evaluate(photos: list[LabeledPhoto], embedders: list, style_name: str,
                     if name in again and {k: m.part_id for k, m in again[name][0].items()} \
                             == chosen[name]:
                         reports[name].stable += 1
+                    else:
+                        all_same[name] = False
+                    if name in again and _main_tags(again[name][0]) == chosen_tags[name]:
+                        reports[name].tags_stable += 1
+                    else:
+                        all_same_tags[name] = False
+            for name, r in reports.items():
+                r.photos_perturbed += 1
+                r.photos_stable += all_same[name]
+                r.photos_tags_stable += all_same_tags[name]
         if filmed < still:
             filmed += 1
             frames = []

@@ -5,7 +5,8 @@ Real HTTP (aiohttp, in a background thread), serving `/bot<token>/<method>` and
 as a query string, form fields, JSON or multipart/form-data (file uploads, `attach://` names),
 `{"ok": true, "result": ...}` or `{"ok": false, "error_code": ..., "description": ...}`.
 
-The test side plays the users: `send_photo`, `send_text`, `press_button` create updates, which
+The test side plays the users: `send_photo`, `send_text`, `press_button`, `inline_query` create
+updates, which
 the bot receives through getUpdates long polling, or as POSTs to its webhook after setWebhook.
 Every call the bot and the workers make is recorded (`calls`, `wait_for`), faults can be
 injected (`fail_next(method, 429, retry_after=1)`), and file downloads can be held back
@@ -150,8 +151,9 @@ class LocalBotAPI:
 
     def __init__(self, token: str = "123456789:AAEmojiLocalTestTokenXXXXXXXXXXXXXXX",
                  username: str = "moji_test_bot", host: str = "127.0.0.1", port: int = 0,
-                 bot_id: int | None = None) -> None:
+                 bot_id: int | None = None, inline: bool = True) -> None:
         self.token = token
+        self.inline = inline  # getMe's supports_inline_queries (/setinline with @BotFather)
         self.username = username
         self.host, self.port = host, port
         self.bot_user = {"id": bot_id or int(token.split(":")[0]), "is_bot": True,
@@ -182,7 +184,10 @@ class LocalBotAPI:
         self._webhook: dict[str, Any] = {}
         self._paused: list[dict[str, Any]] | None = None
         self._session: ClientSession | None = None
-        self.commands: list[dict[str, str]] = []
+        self.commands: list[dict[str, str]] = []  # the default list (no language_code)
+        self.commands_by_language: dict[str, list[dict[str, str]]] = {}  # "" is the default
+        self._inline_queries: dict[str, dict[str, Any]] = {}
+        self._inline_ids = itertools.count(1)
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self) -> LocalBotAPI:
@@ -259,9 +264,11 @@ class LocalBotAPI:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(30)
 
     # --- the test side: users, chats, updates --------------------------------------------------
-    def user(self, user_id: int, first_name: str = "Ann", username: str | None = None) -> dict:
-        user = {"id": user_id, "is_bot": False, "first_name": first_name,
-                "language_code": "en"}
+    def user(self, user_id: int, first_name: str = "Ann", username: str | None = None,
+             language_code: str | None = "en") -> dict:
+        user = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if language_code:  # Telegram leaves it out when the app does not say
+            user["language_code"] = language_code
         if username:
             user["username"] = username
         self._users[user_id] = user
@@ -303,6 +310,30 @@ class LocalBotAPI:
     def press_button(self, user: dict, message: dict, data: str) -> str:
         """The user presses an inline button of a message the bot sent; returns the query id."""
         return self._run(self._press(user, message, data))
+
+    def inline_query(self, user: dict, query: str, chat_type: str = "sender",
+                     offset: str = "") -> str:
+        """The user types `@bot query` in a chat; returns the inline query's id (see
+        inline_answer)."""
+        return self._run(self._inline(user, query, chat_type, offset))
+
+    def inline_answer(self, query_id: str, timeout: float = 20.0) -> dict[str, Any]:
+        """The bot's answerInlineQuery for a query, as the server checked it (waits for it):
+        {"results", "is_personal", "cache_time", "button", "next_offset", "at", "asked_at",
+        "latency"}: latency is seconds from handing the update to the bot to its answer."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                entry = self._inline_queries.get(query_id)
+                if entry and entry.get("answer") is not None:
+                    served = self.served_at.get(entry["update_id"])
+                    answer = entry["answer"]
+                    return dict(answer, asked_at=entry["asked_at"],
+                                latency=None if served is None else answer["at"] - served)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"inline query {query_id} not answered in {timeout} s")
+                self._cond.wait(min(left, 0.5))
 
     def pause_updates(self) -> None:
         """Keep new updates back (users keep sending) until resume_updates delivers them all."""
@@ -450,6 +481,20 @@ class LocalBotAPI:
                  "chat_instance": str(message["chat"]["id"]), "data": data}
         self._callbacks[query_id] = {"query": query, "answered": False}
         await self._push({"callback_query": query})
+        return query_id
+
+    async def _inline(self, user: dict, text: str, chat_type: str, offset: str) -> str:
+        if len(text) > 256:
+            raise ValueError("an inline query is at most 256 characters")
+        query_id = str(next(self._inline_ids) * 104729 + 5_000_000)
+        query = {"id": query_id, "from": user, "query": text, "offset": offset,
+                 "chat_type": chat_type}
+        update = {"update_id": next(self._update_ids), "inline_query": query}
+        with self._cond:
+            self._inline_queries[query_id] = {"query": query, "answer": None,
+                                              "update_id": update["update_id"],
+                                              "asked_at": time.perf_counter()}
+        await self._push(update, numbered=True)
         return query_id
 
     def callback_answered(self, query_id: str) -> bool:
@@ -691,7 +736,7 @@ class LocalBotAPI:
     # --- Bot API methods ------------------------------------------------------------------------
     async def _m_getme(self, params: _Params) -> dict[str, Any]:
         return {**self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": False, "can_connect_to_business": False,
+                "supports_inline_queries": self.inline, "can_connect_to_business": False,
                 "has_main_web_app": False}
 
     async def _m_getupdates(self, params: _Params) -> list[dict[str, Any]]:
@@ -761,7 +806,61 @@ class LocalBotAPI:
                 raise bad("BOT_COMMAND_INVALID")
             if not 1 <= len(command.get("description", "")) <= 256:
                 raise bad("BOT_COMMAND_DESCRIPTION_INVALID")
-        self.commands = commands
+        if params.has("scope") and (params.json("scope") or {}).get("type") != "default":
+            raise bad("only the default scope is supported by this server")
+        code = params.str("language_code", default="") or ""
+        if code and not re.fullmatch(r"[a-z]{2}", code):  # two-letter ISO 639-1, or empty
+            raise bad("invalid language code specified")
+        self.commands_by_language[code] = commands
+        if not code:
+            self.commands = commands
+        return True
+
+    async def _m_getmycommands(self, params: _Params) -> list[dict[str, str]]:
+        code = params.str("language_code", default="") or ""
+        return self.commands_by_language.get(code, [])
+
+    async def _m_answerinlinequery(self, params: _Params) -> bool:
+        """Checked as documented: at most 50 results with unique ids of 1-64 bytes; cached
+        stickers must be stickers this server knows; a button opens the bot with a
+        start_parameter of 1-64 of A-Z a-z 0-9 _ -; a query is answered once."""
+        query_id = params.str("inline_query_id", required=True) or ""
+        entry = self._inline_queries.get(query_id)
+        if entry is None or entry["answer"] is not None:
+            raise bad("query is too old and response timeout expired or query ID is invalid")
+        results = params.json("results", required=True)
+        if not isinstance(results, list):
+            raise bad("can't parse inline query results JSON object")
+        if len(results) > 50:
+            raise bad("RESULTS_TOO_MUCH")
+        ids = set()
+        for result in results:
+            rid = str(result.get("id", ""))
+            if not 1 <= len(rid.encode()) <= 64:
+                raise bad("RESULT_ID_INVALID")
+            if rid in ids:
+                raise bad("RESULT_ID_DUPLICATE")
+            ids.add(rid)
+            if result.get("type") != "sticker" or "sticker_file_id" not in result:
+                raise bad("only cached sticker results are supported by this server")
+            stored = self._files.get(result["sticker_file_id"])
+            if stored is None or stored.kind not in ("sticker", "sticker_upload"):
+                raise bad("wrong file identifier/HTTP URL specified")
+        button = params.json("button")
+        if button is not None:
+            if not button.get("text"):
+                raise bad("BUTTON_TEXT_INVALID")
+            start = button.get("start_parameter")
+            if button.get("web_app") is None and not (
+                    isinstance(start, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", start)):
+                raise bad("START_PARAM_INVALID")
+        with self._cond:
+            entry["answer"] = {"results": results, "is_personal": params.bool("is_personal"),
+                               "cache_time": params.int("cache_time", default=300),
+                               "button": button,
+                               "next_offset": params.str("next_offset", default=""),
+                               "at": time.perf_counter()}
+            self._cond.notify_all()
         return True
 
     async def _m_sendmessage(self, params: _Params) -> dict[str, Any]:

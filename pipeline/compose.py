@@ -93,6 +93,8 @@ def person_colours(style: Style, skin_rgb: tuple[int, int, int] | None = None,
     if style.hair_from_photo and likeness is not None:
         swaps += zip(("hair", "hair_shade", "hair_light"), hair_palette(likeness.hair_rgb),
                      strict=True)
+        # Brows go with the hair (grey hair, grey brows), a shade darker, as people's are.
+        swaps.append(("brow", hair_palette(likeness.hair_rgb)[1]))
         beard = likeness.facial_hair_rgb or likeness.hair_rgb
         swaps += zip(("beard", "beard_shade", "beard_light"), hair_palette(beard), strict=True)
     if style.lips_from_photo and likeness is not None and likeness.lips_rgb is not None:

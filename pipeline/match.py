@@ -74,6 +74,9 @@ def match_likeness(style: Style, likeness: Likeness) -> dict[str, Match]:
             parts = [p for p in candidates if p.tag == "hat"] or candidates
         if not parts:
             continue
-        best = next((p for p in parts if style_hint in p.tags[1:]), parts[0])
+        # The hinted style, else the plain style of that length (hair-short is tagged
+        # ["short", "short"]), else the first: parts load in file-name order, not by merit.
+        best = next((p for p in parts if style_hint in p.tags[1:]),
+                    next((p for p in parts if value in p.tags[1:]), parts[0]))
         matches[kind] = Match(kind=kind, part_id=best.id, tags=list(best.tags), similarity=1.0)
     return matches

@@ -1,1 +1,2 @@
-"""Style packs (data) and the script that generates their SVG parts (`styles.generate`)."""
+"""Style packs (data), the code that draws the built-in ones (`styles.draw`) and the script that
+writes their SVG parts (`styles.generate`)."""

@@ -323,6 +323,6 @@ def test_photos_are_never_stored(svc, api, redis_server):
     for job in jobs:
         (payload,) = job.args
         assert set(payload) <= {"chat_id", "user_id", "message_id", "file_id", "file_unique_id",
-                                "style", "chat_type", "received_at"}
+                                "style", "chat_type", "received_at", "language"}
         assert all(isinstance(v, (int, float, str)) and len(str(v)) < 100
                    for v in payload.values())

@@ -1,6 +1,6 @@
 """The generated style parts: the generator writes what is committed, every style has the
 likeness parts the matcher asks for, layers parse, parts stay inside the sticker, and a
-person's hair colour changes hair pixels only."""
+person's hair colour changes hair and brow pixels only."""
 
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ def _rgba(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).astype(int)
 
 
-def test_hair_colour_changes_only_hair_pixels():
+def test_hair_colour_changes_only_hair_and_brow_pixels():
     style = load_style("avatar")
     dark, blonde = _person(), _person(hair_rgb=(222, 190, 120))
     chosen = _dressed(style, dark)
@@ -131,8 +131,9 @@ def test_hair_colour_changes_only_hair_pixels():
     b = _rgba(render_sticker(style, chosen, likeness=blonde))
     changed = np.abs(a - b).sum(axis=2) > 0
     assert changed.sum() > 20_000  # long hair: a large area
-    # Both layers of the hair part alone, nothing else: where hair is drawn at all.
-    mask = _rgba(render_png(compose_svg(style, {"hair": chosen["hair"]})))[..., 3] > 0
+    # Both layers of the hair part and the brows (they follow the hair), nothing else.
+    mask = _rgba(render_png(compose_svg(style, {"hair": chosen["hair"],
+                                                "brows": chosen["brows"]})))[..., 3] > 0
     assert not (changed & ~mask).any()
 
 
@@ -149,3 +150,21 @@ def test_lips_and_beard_recolour_and_stickers_stay_small():
     assert plain != red_lips and plain != grey_beard
     for png in (plain, red_lips, grey_beard):
         assert len(png) < STICKER_MAX_BYTES // 2
+
+
+@pytest.mark.parametrize("name", STYLES)
+def test_recoloured_palette_colours_are_used_by_nothing_else(name):
+    # Recolouring replaces literal colour strings: a brow or a hat sharing the hair's colour
+    # would turn blonde with the hair.
+    style = load_style(name)
+    swapped = []
+    if style.skin_from_photo:
+        swapped += ["skin", "skin_shade"]
+    if style.hair_from_photo:
+        swapped += ["hair", "hair_shade", "hair_light", "beard", "beard_shade", "brow"]
+    if style.lips_from_photo:
+        swapped += ["lips"]
+    palette = {key: value.upper() for key, value in style.palette.items()}
+    for key in swapped:
+        others = {k for k, v in palette.items() if v == palette[key] and k != key}
+        assert not others, (key, others)

@@ -144,6 +144,16 @@ class Keys:
         return f"moji:user:{user_id}:keys"
 
     @staticmethod
+    def language(user_id: int) -> str:
+        """The language a person chose with /language (worker.i18n catalogue name)."""
+        return f"moji:lang:{user_id}"
+
+    @staticmethod
+    def inline(user_id: int) -> str:
+        """A list, newest first, of the person's stickers for inline mode (JSON entries)."""
+        return f"moji:inline:{user_id}"
+
+    @staticmethod
     def last(chat_id: int, user_id: int) -> str:
         return f"moji:last:{chat_id}:{user_id}"
 

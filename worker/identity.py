@@ -39,6 +39,7 @@ from pipeline.likeness import (
 )
 
 from .config import Keys
+from .i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +52,31 @@ class Trait:
     """One correctable trait: its short code (for callback data), label and choices."""
 
     code: str
-    label: str
+    label: str  # English: shown through label(), in the person's language
     choices: tuple[str, ...]
 
 
 TRAITS: dict[str, Trait] = {t.code: t for t in (
-    Trait("hl", "Hair", HAIR_LENGTHS),
-    Trait("hc", "Hair colour", HAIR_COLOURS),
-    Trait("fh", "Facial hair", FACIAL_HAIR),
-    Trait("gl", "Glasses", GLASSES),
-    Trait("hw", "Headwear", HEADWEAR),
-    Trait("sk", "Skin tone", MONK_LEVELS),
+    Trait("hl", N_("Hair"), HAIR_LENGTHS),
+    Trait("hc", N_("Hair colour"), HAIR_COLOURS),
+    Trait("fh", N_("Facial hair"), FACIAL_HAIR),
+    Trait("gl", N_("Glasses"), GLASSES),
+    Trait("hw", N_("Headwear"), HEADWEAR),
+    Trait("sk", N_("Skin tone"), MONK_LEVELS),
 )}
+
+# Each choice as a person reads it (pipeline.likeness names them for code; skin tones are
+# numbers). tests/test_i18n.py checks that every choice of every trait is here.
+CHOICE_NAMES = {
+    "none": N_("none"), "short": N_("short"), "medium": N_("medium"), "long": N_("long"),
+    "tied": N_("tied"), "black": N_("black"), "dark_brown": N_("dark brown"),
+    "brown": N_("brown"), "auburn": N_("auburn"), "red": N_("red"), "blonde": N_("blonde"),
+    "grey": N_("grey"), "white": N_("white"), "stubble": N_("stubble"),
+    "moustache": N_("moustache"), "goatee": N_("goatee"), "beard": N_("beard"),
+    "glasses": N_("glasses"), "sunglasses": N_("sunglasses"), "cap": N_("cap"),
+    "hat": N_("hat"), "beanie": N_("beanie"), "headscarf": N_("headscarf"),
+    "turban": N_("turban"), "other": N_("other"),
+}
 
 
 def _hex(rgb: Any) -> str | None:
@@ -296,7 +310,8 @@ def remember_keys(pipe: Any, user_id: int, keys: list[str], ttl: int) -> None:
 def forget(redis: Any, user_id: int) -> dict[str, int]:
     """Delete everything kept about a person; returns how many of each kind were deleted.
 
-    Kinds: identity, style, last_sticker, cached_sticker, rate_limit, pack, job. A job still
+    Kinds: identity, style, language, last_sticker, cached_sticker, inline, rate_limit, pack,
+    job. A job still
     running is left to finish (it cannot be stopped from here); queued and finished ones go.
     The group packs a person created stay: the group needs their owner id to add stickers.
     """
@@ -308,7 +323,9 @@ def forget(redis: Any, user_id: int) -> dict[str, int]:
     kinds: dict[str, list[str]] = {
         "identity": [Keys.identity(user_id)],
         "style": [Keys.style(user_id)],
+        "language": [Keys.language(user_id)],
         "last_sticker": [Keys.last(user_id, user_id)],
+        "inline": [Keys.inline(user_id)],
         "rate_limit": [Keys.rate(user_id), Keys.rate(user_id) + ":told"],
         "pack": [Keys.sticker_set(user_id), Keys.sticker_set(user_id) + ":files"],
         "cached_sticker": [],
@@ -386,18 +403,27 @@ def parse_callback(data: str | None) -> Press | None:
 
 
 def shown(value: str | None) -> str:
-    """A choice as a person reads it: "dark_brown" -> "dark brown", None -> "-"."""
-    return "-" if value is None else value.replace("_", " ")
+    """A choice as a person reads it, in their language: "dark_brown" -> "dark brown",
+    None -> "-"."""
+    if value is None:
+        return "-"
+    name = CHOICE_NAMES.get(value)
+    return _(name) if name else value.replace("_", " ")
+
+
+def label(trait: Trait) -> str:
+    """A trait's name in the person's language."""
+    return _(trait.label)
 
 
 def main_keyboard(identity: Identity) -> dict[str, Any]:
     """One button per trait with its value, two per row, then "take again"."""
-    buttons = [{"text": f"{trait.label}: {shown(identity.value(code))}",
+    buttons = [{"text": f"{label(trait)}: {shown(identity.value(code))}",
                 "callback_data": callback_data(identity.version, "t", code)}
                for code, trait in TRAITS.items()]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-    retake = ("✓ Your next selfie sets your look" if identity.retake
-              else "Take my look from my next photo")
+    retake = ("✓ " + _("Your next selfie sets your look") if identity.retake
+              else _("Take my look from my next photo"))
     rows.append([{"text": retake, "callback_data": callback_data(identity.version, "r")}])
     return {"inline_keyboard": rows}
 
@@ -411,5 +437,5 @@ def trait_keyboard(identity: Identity, code: str) -> dict[str, Any]:
                 "callback_data": callback_data(identity.version, "s", code, choice)}
                for choice in trait.choices]
     rows = [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
-    rows.append([{"text": "« Back", "callback_data": callback_data(identity.version, "b")}])
+    rows.append([{"text": "« " + _("Back"), "callback_data": callback_data(identity.version, "b")}])
     return {"inline_keyboard": rows}

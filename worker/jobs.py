@@ -18,27 +18,32 @@ import time
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from . import i18n
 from .config import Keys
+from .i18n import N_, _
 
 log = logging.getLogger(__name__)
 
-# What a person reads when a job ends without a sticker, keyed by MojiError code.
+# What a person reads when a job ends without a sticker, keyed by MojiError code: English
+# source texts, translated where they are sent (worker.i18n; the payload carries the language).
 USER_MESSAGES = {
-    "no_face": "I couldn't find a face in that photo. Try a clear, front-facing selfie with your "
-               "whole face in the picture.",
-    "bad_image": "That file isn't an image I can read. Send a photo (JPEG, PNG or WEBP).",
-    "too_large": "That image is too large for me. Send a smaller photo.",
-    "unknown_style": "That art style is no longer available. Pick another with /style.",
-    "file_too_big": "That file is too big: bots can download files up to 20 MB. Send a smaller "
-                    "photo.",
-    "failed": "Sorry, something went wrong while making your sticker. Please send the photo "
-              "again in a moment.",
-    "lost": "Sorry, the worker making your sticker stopped before it was done. Please send the "
-            "photo again.",
-    "no_identity": "I don't know your look yet: send me a selfie first.",
-    "bad_likeness": "Your saved look could not be drawn. Tap \"Take my look from my next photo\" "
-                    "in /me, or /forget and send a new selfie.",
+    "no_face": N_("I couldn't find a face in that photo. Try a clear, front-facing selfie with "
+                  "your whole face in the picture."),
+    "bad_image": N_("That file isn't an image I can read. Send a photo (JPEG, PNG or WEBP)."),
+    "too_large": N_("That image is too large for me. Send a smaller photo."),
+    "unknown_style": N_("That art style is no longer available. Pick another with /style."),
+    "file_too_big": N_("That file is too big: bots can download files up to 20 MB. Send a "
+                       "smaller photo."),
+    "failed": N_("Sorry, something went wrong while making your sticker. Please send the photo "
+                 "again in a moment."),
+    "lost": N_("Sorry, the worker making your sticker stopped before it was done. Please send "
+               "the photo again."),
+    "no_identity": N_("I don't know your look yet: send me a selfie first."),
+    "bad_likeness": N_("Your saved look could not be drawn. Tap \"Take my look from my next "
+                       "photo\" in /me, or /forget and send a new selfie."),
 }
+
+INLINE_MAX = 200  # stickers kept per person for inline mode (an answer shows at most 50)
 
 # The sticker's emoji, from the matched mouth (and eyes) tags.
 _MOUTH_EMOJI = {"neutral": "😐", "smile": "🙂", "grin": "😁", "open": "😮", "frown": "🙁",
@@ -57,6 +62,7 @@ class StickerRequest:
     style: str
     chat_type: str = "private"
     received_at: float = 0.0  # when the bot received the update (epoch seconds), for latency
+    language: str = i18n.DEFAULT  # the person's language (worker.i18n): what to answer in
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,6 +81,7 @@ class IdentityRequest:
     user_id: int
     style: str
     received_at: float = 0.0
+    language: str = i18n.DEFAULT
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,9 +103,29 @@ def emoji_for(tags: dict[str, list[str]]) -> str:
     return _MOUTH_EMOJI.get(mouth, "🙂")
 
 
+def keywords_for(tags: dict[str, list[str]]) -> list[str]:
+    """A sticker's words for inline search: its expression tags (mouth, eyes, brows), e.g.
+    ["grin", "wink", "raised"]. Face shapes are left out: nobody looks for "oval"."""
+    words: list[str] = []
+    for kind in ("mouth", "eyes", "brows"):
+        for tag in tags.get(kind) or []:
+            if tag not in words:
+                words.append(tag)
+    return words
+
+
+def inline_entry(file_id: str, emoji: str, keywords: list[str]) -> str:
+    """One element of a person's inline list: the same sticker always gives the same string,
+    so that LREM can drop its older copy."""
+    return json.dumps({"file_id": file_id, "emoji": emoji, "keywords": list(keywords)},
+                      sort_keys=True, ensure_ascii=False)
+
+
 def record_sticker(redis: Any, req: StickerRequest, file_id: str, emoji: str,
-                   cache_ttl: int, cached: bool = False, identity_tag: str | None = None) -> None:
-    """Remember a sent sticker: the repeat cache, the user's last sticker (for /pack), stats.
+                   cache_ttl: int, cached: bool = False, identity_tag: str | None = None,
+                   keywords: list[str] | None = None) -> None:
+    """Remember a sent sticker: the repeat cache, the user's last sticker (for /pack), their
+    inline list (private stickers only: those are of them), stats.
 
     `identity_tag` (worker.identity.cache_tag) stamps a sticker drawn with a person's identity,
     so that the cache serves it only to them and only while that identity is current. Every key
@@ -106,15 +133,23 @@ def record_sticker(redis: Any, req: StickerRequest, file_id: str, emoji: str,
     """
     from .identity import remember_keys
 
-    entry = {"file_id": file_id, "emoji": emoji, "style": req.style}
+    entry: dict[str, Any] = {"file_id": file_id, "emoji": emoji, "style": req.style}
     if identity_tag:
         entry["identity"] = identity_tag
+    if keywords:
+        entry["keywords"] = list(keywords)
     written = [Keys.last(req.chat_id, req.user_id)]
     with redis.pipeline(transaction=False) as pipe:
         if not cached:
             pipe.set(Keys.cache(req.file_unique_id, req.style), json.dumps(entry), ex=cache_ttl)
             written.append(Keys.cache(req.file_unique_id, req.style))
         pipe.set(Keys.last(req.chat_id, req.user_id), json.dumps(entry), ex=cache_ttl)
+        if req.chat_type == "private":  # newest first, each sticker once, capped
+            item, key = inline_entry(file_id, emoji, keywords or []), Keys.inline(req.user_id)
+            pipe.lrem(key, 0, item)
+            pipe.lpush(key, item)
+            pipe.ltrim(key, 0, INLINE_MAX - 1)
+            pipe.expire(key, cache_ttl)
         remember_keys(pipe, req.user_id, written, cache_ttl)
         pipe.hincrby(Keys.counters, "cached" if cached else "stickers", 1)
         if req.received_at:
@@ -132,6 +167,7 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     from .stickers import to_webp
 
     req = StickerRequest.from_dict(payload)
+    i18n.use(req.language)
     rt = runtime.current()
     done_key = Keys.done(req.chat_id, req.message_id, req.style)
     if rt.redis.exists(done_key):  # a retry of a job whose sticker was already sent
@@ -200,7 +236,8 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
         if req.chat_type == "private":
             identity.remember_keys(pipe, req.user_id, [done_key], rt.settings.cache_ttl)
         pipe.execute()
-    record_sticker(rt.redis, req, file_id, emoji, rt.settings.cache_ttl, identity_tag=stamp)
+    record_sticker(rt.redis, req, file_id, emoji, rt.settings.cache_ttl, identity_tag=stamp,
+                   keywords=keywords_for(tags))
     lap("record")
     face = sticker.matches.get("face")
     return {"ok": True, "file_id": file_id, "emoji": emoji, "parts": tags,
@@ -219,15 +256,17 @@ def identity_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     from .stickers import to_webp
 
     req = IdentityRequest.from_dict(payload)
+    i18n.use(req.language)
     rt = runtime.current()
     kept = identity.load(rt.redis, req.user_id)
     if kept is None:  # forgotten meanwhile
-        rt.bot.send_message(req.chat_id, USER_MESSAGES["no_identity"])
+        rt.bot.send_message(req.chat_id, _(USER_MESSAGES["no_identity"]))
         return {"ok": False, "error": "no_identity"}
     try:
         sticker = rt.pipeline.render_identity(kept.to_likeness(), kept.face, style=req.style)
     except MojiError as exc:
-        rt.bot.send_message(req.chat_id, USER_MESSAGES.get(exc.code) or exc.message)
+        known = USER_MESSAGES.get(exc.code)
+        rt.bot.send_message(req.chat_id, _(known) if known else exc.message)
         rt.redis.hincrby(Keys.counters, f"error_{exc.code}", 1)
         return {"ok": False, "error": exc.code}
     tags = {kind: list(m.tags) for kind, m in sticker.matches.items()}
@@ -262,7 +301,8 @@ def _send_sticker(rt: Any, chat_id: int, webp: bytes, emoji: str,
 
 def _answer_error(rt: Any, req: StickerRequest, code: str, detail: str = "") -> dict[str, Any]:
     """Tell the person why there is no sticker, and cache the answer for a repeat of the photo."""
-    text = USER_MESSAGES.get(code) or detail or USER_MESSAGES["failed"]
+    known = USER_MESSAGES.get(code)
+    text = _(known) if known else detail or _(USER_MESSAGES["failed"])
     from .identity import remember_keys
 
     rt.bot.send_message(req.chat_id, text, reply_to=req.message_id)
@@ -289,6 +329,7 @@ def on_failure(job: Any, connection: Any, exc_type: type, exc_value: BaseExcepti
     try:  # a sticker request (reply to its photo) or an identity request (no photo)
         payload = job.args[0]
         chat_id, reply_to = int(payload["chat_id"]), payload.get("message_id")
+        i18n.use(payload.get("language"))
     except (IndexError, KeyError, TypeError, ValueError):
         log.error("job %s failed and has no request to answer", job.id)
         return
@@ -299,7 +340,7 @@ def on_failure(job: Any, connection: Any, exc_type: type, exc_value: BaseExcepti
     rt = runtime.current_or_none()
     bot = rt.bot if rt else BotAPI.from_settings(Settings.from_env())
     try:
-        bot.send_message(chat_id, USER_MESSAGES["lost" if lost else "failed"],
+        bot.send_message(chat_id, _(USER_MESSAGES["lost" if lost else "failed"]),
                          reply_to=reply_to)
     finally:
         if not rt:

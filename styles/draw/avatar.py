@@ -180,7 +180,7 @@ def avatar_brows(st: Style, spec: BrowsSpec, pid: str) -> list[str]:
     """Tapered brows, darker than the hair so that raised brows stay visible against it."""
     out = []
     for side in ("left", "right"):
-        o, k, i = brow_points(spec, side)
+        o, k, i = brow_points(spec, side, lift=0.45)
         out.append(path(tapered_brow(o, k, i, 3.5, 9), fill=st.p["brow"]))
     return out
 

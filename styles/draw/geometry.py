@@ -98,14 +98,6 @@ def face_outline(g: FaceGeom, steps: int = 72) -> list[Point]:
     return points
 
 
-def upper_half_width(g: FaceGeom, y: float) -> float:
-    """Half width of the upper half of the outline at height ``y`` (inverse of the sampling)."""
-    t = min(1.0, max(0.0, (g.widest - y) / (g.widest - g.top)))
-    s = t ** (g.n_top / 2)  # |sin| that lands on this height
-    c = math.sqrt(max(0.0, 1 - s * s))
-    return g.hw * c ** (2 / g.n_top)
-
-
 @dataclass(frozen=True)
 class MouthGeom:
     """Mouth corners and the depths of the lip curves below the corner chord."""
@@ -237,18 +229,20 @@ def tongue_path(m: MouthGeom, length: float) -> str:
     )
 
 
-def brow_points(spec: BrowsSpec, side: str) -> tuple[Point, Point, Point]:
+def brow_points(spec: BrowsSpec, side: str, lift: float = 1.0) -> tuple[Point, Point, Point]:
     """Outer end, peak and inner end of one brow.
 
     Starts from the canonical brow (75,105)-(96,94)-(133,98), 5 px higher because the
     cartoon eyes are bigger than real ones. ``raise`` lifts the brow and arches it,
     ``furrow`` drops and pulls in the inner end (angry), ``sad`` lifts the inner end and
-    drops the outer end (worried).
+    drops the outer end (worried). ``lift`` < 1 scales the upward travel down, for styles
+    whose smaller head and hairline leave less forehead above the brows.
     """
-    up = (spec.raise_ - 0.35) * 28 + 5
+    up = (spec.raise_ - 0.35) * 28 * lift + 5
+    sad_up = 16 * spec.sad * (0.5 + 0.5 * lift)
     outer = (75.0, 105 - up - 4 * spec.furrow + 7 * spec.sad)
-    peak = (96.0, 94 - up - 5 * (spec.raise_ - 0.35) + 3 * spec.furrow - 5 * spec.sad)
-    inner = (133 + 4 * spec.furrow, 98 - up + 10 * spec.furrow - 16 * spec.sad)
+    peak = (96.0, 94 - up - 5 * (spec.raise_ - 0.35) * lift + 3 * spec.furrow - 5 * spec.sad)
+    inner = (133 + 4 * spec.furrow, 98 - up + 10 * spec.furrow - sad_up)
     if side == "right":
         return mirror(outer), mirror(peak), mirror(inner)
     return outer, peak, inner
@@ -362,6 +356,18 @@ class Head:
     def narrowest(self, y: float) -> float:
         """Half width of the narrowest face at ``y``: what is skin in every face."""
         return min(self.half_width(spec, y) for spec in FACES)
+
+    def top_at(self, dx: float) -> float:
+        """The highest point of any face at ``dx`` px from the axis: a hairline must stay
+        below it, or the hair cap folds over itself and leaves a hole."""
+        lo, hi = self.top, FACE_CY
+        for _ in range(24):
+            mid = (lo + hi) / 2
+            if self.widest(mid) >= abs(dx):
+                hi = mid
+            else:
+                lo = mid
+        return hi
 
     @property
     def top(self) -> float:
@@ -498,8 +504,8 @@ def _bald(head: Head) -> Shapes:
     top = head.low_top
     return Shapes(
         front=[
-            ("shine", smooth_open([(CX - 36, top + 16), (CX - 22, top + 8), (CX - 4, top + 5)])),
-            ("shine", smooth_open([(CX + 8, top + 5), (CX + 14, top + 6)])),
+            ("shine", smooth_open([(CX - 32, top + 10), (CX - 20, top + 3), (CX - 4, top + 1)])),
+            ("shine", smooth_open([(CX + 8, top + 1), (CX + 14, top + 2)])),
         ]
     )
 
@@ -531,12 +537,13 @@ def _hairline(head: Head, fringe: Sequence[tuple[float, float]], sideburn: float
         return pts + [(CX + sign * (head.widest(sideburn) - inset - 6), sideburn),
                       (CX + sign * (head.widest(sideburn) + out), sideburn - 10)]
 
-    return side(-1)[::-1] + rel(fringe) + side(1)
+    inside = [(dx, max(y, head.top_at(dx) + 4)) for dx, y in fringe]
+    return side(-1)[::-1] + rel(inside) + side(1)
 
 
 def _buzz(head: Head) -> Shapes:
     ys = head.y(150) - 14  # sideburn bottom: the top of the ears
-    line = _hairline(head, [(-60, 80), (-36, 69), (0, 66), (36, 69), (60, 80)], ys)
+    line = _hairline(head, [(-66, 74), (-40, 64), (0, 62), (40, 64), (66, 74)], ys)
     outer = clamp_view(head.arc(88, -88, 3.0, step=4))
     # Stubble-like dots inside the cap (kept off its edge): the texture of a buzz cut.
     inner = clamp_view(head.arc(84, -84, 0.0, step=8)) + [(x, y - 3) for x, y in line[2:-2]]
@@ -548,12 +555,12 @@ def _buzz(head: Head) -> Shapes:
 
 def _short(head: Head) -> Shapes:
     ys = head.y(150) - 10
-    line = _hairline(head, [(-62, 84), (-46, 74), (-30, 78), (-14, 69), (6, 77), (24, 68),
-                            (44, 75), (62, 82)], ys)
+    line = _hairline(head, [(-68, 78), (-52, 67), (-34, 71), (-16, 64), (4, 70), (22, 63),
+                            (42, 68), (58, 66), (70, 76)], ys)
     cap = _cap(head, lambda phi: 2 + 17 * _cos2(phi), 86, line)
     strands = [smooth_open(_strand(head, phi, 8, end)) for phi, end in
-               ((-24, (CX - 30, 74)), (-6, (CX - 14, 66)), (14, (CX + 24, 65)),
-                (-50, (CX - 56, 80)), (40, (CX + 48, 72)))]
+               ((-24, (CX - 34, 66)), (-6, (CX - 16, 60)), (14, (CX + 22, 59)),
+                (-50, (CX - 52, 63)), (40, (CX + 42, 64)))]
     return Shapes(
         back=[("shade", _skull(head, 2, 90, 150))],
         front=[("fill", cap), *(("line", s) for s in strands)],
@@ -568,14 +575,14 @@ def _side_part(head: Head) -> Shapes:
         # The swept side holds more volume than the parted side.
         return 2 + 18 * _cos2(phi) + 6 * max(0.0, math.sin(math.radians(2 * phi + 30)))
 
-    line = _hairline(head, [(-60, 80), (-44, 70), (-32, 63), (-10, 70), (20, 76), (48, 82),
-                            (68, 92)], ys, side_ys=(112, 126))
+    line = _hairline(head, [(-62, 74), (-46, 65), (-32, 59), (-10, 64), (20, 67), (46, 70),
+                            (66, 78)], ys, side_ys=(112, 126))
     cap = _cap(head, vol, 86, line)
     strands = [
-        smooth_open([head.at(-24, vol(-24) - 7), (part_x + 1, 56), (part_x + 2, 62)]),
+        smooth_open([head.at(-24, vol(-24) - 7), (part_x + 1, 52), (part_x + 2, 56)]),
         smooth_open([head.at(-12, vol(-12) - 7), head.at(12, vol(12) - 9),
-                     head.at(40, vol(40) - 10), (CX + 72, 86)]),
-        smooth_open([(part_x + 14, 60), (CX + 8, 62), (CX + 40, 70), (CX + 60, 84)]),
+                     head.at(40, vol(40) - 10), (CX + 72, 82)]),
+        smooth_open([(part_x + 14, 56), (CX + 8, 58), (CX + 40, 62), (CX + 62, 70)]),
     ]
     return Shapes(
         back=[("shade", _skull(head, 2, 90, 150))],
@@ -584,7 +591,8 @@ def _side_part(head: Head) -> Shapes:
 
 
 def _scallop_line(points: Sequence[Point], amp: float, count: int) -> list[Point]:
-    """Points along a polyline with round lobes pushed down by ``amp`` (curls, afro edge)."""
+    """Points along a polyline, every other one pushed down by ``amp``: through a spline,
+    a row of round lobes (the edge of curls)."""
     out = []
     total = len(points) - 1
     for i in range(total * count):
@@ -610,7 +618,7 @@ def _curly(head: Head) -> Shapes:
     def vol(phi: float) -> float:
         return 10 + 10 * _cos2(phi) + _bumps(phi, 9, 6)
 
-    line = _scallop_line(_hairline(head, [(-56, 80), (0, 72), (56, 80)], ys, out=8), 5, 3)
+    line = _scallop_line(_hairline(head, [(-60, 66), (0, 62), (60, 66)], ys, out=8), 5, 3)
     curls = [_curl(head.at(phi, vol(phi) - depth), 5) for phi, depth in (
         (-60, 14), (-40, 12), (-20, 14), (0, 12), (20, 14), (40, 12), (60, 14), (-30, 26),
         (-8, 26), (14, 26), (36, 26), (-75, 12), (75, 12))]
@@ -622,11 +630,14 @@ def _curly(head: Head) -> Shapes:
 
 def _afro(head: Head) -> Shapes:
     def vol(phi: float) -> float:
-        return 17 + 5 * _cos2(phi) + _bumps(phi, 11, 4)
+        # Full round volume; below the ears it tapers so the afro's outline closes in
+        # towards the neck instead of ending in a cut.
+        taper = 1.0 - 0.7 * min(1.0, max(0.0, (abs(phi) - 105) / 40))
+        return (17 + 5 * _cos2(phi) + _bumps(phi, 11, 4)) * taper
 
-    outer = clamp_view(head.arc(132, -132, vol, 2))
-    back = smooth_closed(outer + rel([(-50, 230), (0, 220), (50, 230)]))
-    line = _scallop_line(_hairline(head, [(-56, 78), (0, 70), (56, 78)], 130, out=6), 4, 3)
+    outer = clamp_view(head.arc(145, -145, vol, 2))
+    back = smooth_closed(outer + rel([(-44, 236), (0, 226), (44, 236)]))
+    line = _scallop_line(_hairline(head, [(-60, 64), (0, 60), (60, 64)], 130, out=6), 4, 3)
     curls = [_curl(head.at(phi, vol(phi) - depth), 5) for phi, depth in (
         (-60, 12), (-36, 12), (-12, 12), (12, 12), (36, 12), (60, 12), (-24, 24), (0, 24),
         (24, 24), (-120, 12), (120, 12), (-100, 12), (100, 12))]
@@ -645,7 +656,7 @@ def _falling(head: Head, bottom: float, extra: float, flare: float,
         y = HEAD_OY
         while y <= bottom:
             w = _fall(head, y, extra, flare)
-            w += wave * math.sin((y - HEAD_OY) / 18)
+            w += wave * math.sin((y - HEAD_OY) / 11)
             pts.append((CX + sign * w, y))
             y += 10
         return pts
@@ -662,7 +673,7 @@ def _falling(head: Head, bottom: float, extra: float, flare: float,
 
 
 def _curtains(head: Head, bottom: float, extra: float, flare: float, wave: float = 0.0,
-              part: float = 0.0) -> str:
+              part: float = 0.0, bangs: bool = False) -> str:
     """The front of long or medium hair: a cap parted at ``part`` whose sides fall over the
     temples and the edge of the face to ``bottom``."""
     def inner(sign: int) -> list[Point]:
@@ -670,7 +681,7 @@ def _curtains(head: Head, bottom: float, extra: float, flare: float, wave: float
         for y in (112, 140, 170, 200, 230, 260):
             if y >= bottom - 8:
                 break
-            w = _temple(head, y, 5) + wave * math.sin((y - 100) / 16)
+            w = _temple(head, y, 5) + wave * math.sin((y - HEAD_OY) / 11)
             pts.append((CX + sign * w, y))
         return pts
 
@@ -678,38 +689,55 @@ def _curtains(head: Head, bottom: float, extra: float, flare: float, wave: float
         pts = []
         y = HEAD_OY
         while y <= bottom:
-            w = _fall(head, y, extra, flare) + wave * math.sin((y - HEAD_OY) / 18)
+            w = _fall(head, y, extra, flare) + wave * math.sin((y - HEAD_OY) / 11)
             pts.append((CX + sign * w, y))
             y += 10
         return pts
 
     crown = clamp_view(head.arc(90, -90, lambda phi: extra + 6 * _cos2(phi), 4))
     left_in, right_in = inner(-1), inner(1)
-    fringe = [(CX - _temple(head, 100, 2), 96), (CX - 52, 74), (CX + part - 4, 64),
-              (CX + part + 4, 64), (CX + 52, 74), (CX + _temple(head, 100, 2), 96)]
+    fringe = [(CX - _temple(head, 100, 2), 96), (CX - 56, 68), (CX + part - 4, 62),
+              (CX + part + 4, 62), (CX + 56, 68), (CX + _temple(head, 100, 2), 96)]
+    fringe = [(x, max(y, head.top_at(x - CX) + 4)) for x, y in fringe]
+    if bangs:  # a straight fringe just above the brows
+        fringe = [(CX - _temple(head, 104, 2), 100), *rel([(-58, 76), (-28, 72), (0, 73),
+                                                          (28, 72), (58, 76)]),
+                  (CX + _temple(head, 104, 2), 100)]
     pts = (crown + outer(-1) + [(CX - _fall(head, bottom, extra, flare) + 14, bottom + 4)]
            + left_in[::-1] + fringe + right_in
            + [(CX + _fall(head, bottom, extra, flare) - 14, bottom + 4)] + outer(1)[::-1])
     return smooth_closed(clamp_view(pts))
 
 
-def _long(head: Head, bottom: float, front_bottom: float, wave: float) -> Shapes:
+def _long(head: Head, bottom: float, front_bottom: float, wave: float,
+          bangs: bool = False) -> Shapes:
     extra, flare = 10.0, 0.08
-    strands = [
-        smooth_open([(CX - 4, 60), (CX - 40, 68), (CX - 70, 92), (CX - 84, 130)]),
-        smooth_open([(CX + 4, 60), (CX + 40, 68), (CX + 70, 92), (CX + 84, 130)]),
-        smooth_open([(CX - 104, 150), (CX - 100 - wave, 190), (CX - 104, 230)]),
-        smooth_open([(CX + 104, 150), (CX + 100 + wave, 190), (CX + 104, 230)]),
-    ]
+    # Strands give the hair its grain (and keep ink-drawn long hair from reading as a hood):
+    # from the parting over the crown, down the curtains, and on the hair behind.
+    strands = [smooth_open([(CX + s * 4, 60), (CX + s * 40, 68), (CX + s * 70, 92),
+                            (CX + s * 84, 130)]) for s in (-1, 1)]
+    back_strands = []
+    for s in (-1, 1):
+        for f in (0.35, 0.7):
+            pts = []
+            for y in range(120, int(front_bottom) - 14, 14):
+                inner = _temple(head, y, 5) + wave * math.sin((y - HEAD_OY) / 11)
+                outer = _fall(head, y, extra, flare) + wave * math.sin((y - HEAD_OY) / 11)
+                pts.append((CX + s * lerp(inner, outer, f), float(y)))
+            strands.append(smooth_open(pts))
+        x_out = _fall(head, bottom, extra, flare)
+        back_strands += [smooth_open([(CX + s * (x_out - d), front_bottom - 6),
+                                      (CX + s * (x_out - d - 2), bottom - 8)]) for d in (10, 24)]
     return Shapes(
-        back=[("shade", smooth_closed(_falling(head, bottom, extra, flare, wave)))],
-        front=[("fill", _curtains(head, front_bottom, extra, flare, wave)),
+        back=[("shade", smooth_closed(_falling(head, bottom, extra, flare, wave))),
+              *(("line", s) for s in back_strands)],
+        front=[("fill", _curtains(head, front_bottom, extra, flare, wave, bangs=bangs)),
                *(("line", s) for s in strands)],
     )
 
 
 def _medium(head: Head) -> Shapes:
-    return _long(head, 232, 222, 0.0)
+    return _long(head, 232, 222, 0.0, bangs=True)
 
 
 def _long_straight(head: Head) -> Shapes:
@@ -717,15 +745,15 @@ def _long_straight(head: Head) -> Shapes:
 
 
 def _long_wavy(head: Head) -> Shapes:
-    return _long(head, 290, 250, 5.0)
+    return _long(head, 290, 250, 8.0)
 
 
 def _tight(head: Head) -> tuple[str, list[str]]:
     """Hair pulled back: a thin cap with a high hairline and strands combed to the crown."""
     ys = head.y(150) - 16
-    line = _hairline(head, [(-60, 78), (-36, 67), (0, 64), (36, 67), (60, 78)], ys)
+    line = _hairline(head, [(-66, 74), (-38, 64), (0, 62), (38, 64), (66, 74)], ys)
     cap = _cap(head, lambda phi: 2 + 6 * _cos2(phi), 88, line)
-    strands = [smooth_open([(CX + dx, 66 + abs(dx) * 0.12), head.at(dx * 0.5, 4),
+    strands = [smooth_open([(CX + dx, 59 + abs(dx) * 0.08), head.at(dx * 0.5, 4),
                             head.at(dx * 0.15, 3)]) for dx in (-50, -20, 20, 50)]
     return cap, strands
 
@@ -872,14 +900,15 @@ def _goatee(head: Head) -> Shapes:
 def _beard(head: Head) -> Shapes:
     top = head.y(150) - 14  # meets the sideburns
     bottom = _chin(head) + 12
-    # Between the narrowest and the widest jaw: a little full on narrow faces, reaching the
-    # edge of all but the widest.
-    side = [(0.7 * head.widest(y) + 0.3 * head.narrowest(y) + 3, float(y))
-            for y in range(int(top), int(bottom) - 20, 12)]
+    # The sideburns run between the narrowest and the widest face (a little full on narrow
+    # faces, a little inside wide ones); the lower jaw follows the widest (square corners).
+    side = [(lerp(0.5 * head.widest(y) + 0.5 * head.narrowest(y), head.widest(y),
+                  min(1.0, max(0.0, (y - 190) / 50))) + 3, float(y))
+            for y in range(int(top), int(bottom) - 14, 10)]
     x_low = side[-1][0]
-    side += [(x_low - 10, bottom - 30), (x_low - 30, bottom - 12), (40, bottom - 3)]
+    side += [(x_low - 12, bottom - 10), (40, bottom - 2)]
     # The upper edge, from the sideburn over the cheek to the moustache.
-    upper = [(head.widest(top) - 7, top), (head.widest(178) - 13, 178), (74, 204),
+    upper = [(side[0][0] - 10, top), (side[2][0] - 14, side[2][1] + 4), (74, 204),
              (56, 204), (46, 198), (30, 193)]
     pts = rel([(0, 194), *reversed(upper), *side, (0, bottom),
                *[(-dx, y) for dx, y in reversed(side)], *[(-dx, y) for dx, y in upper]])
@@ -887,8 +916,9 @@ def _beard(head: Head) -> Shapes:
     texture += [smooth_open(rel([(s * 50, 246), (s * 46, 262), (s * 50, 276)])) for s in (-1, 1)]
     texture.append(smooth_open(rel([(-8, 262), (0, 272), (8, 262)])))
     # Hatching below the mouth and on the cheeks, kept off the edges.
-    hatch_region = rel([(0, 240), *[(dx - 12, y) for dx, y in side[2:-1]], (30, bottom - 14),
-                        (-30, bottom - 14), *[(12 - dx, y) for dx, y in reversed(side[2:-1])]])
+    low = [(dx - 12, y) for dx, y in side[:-1] if y >= 214]
+    hatch_region = rel([(0, 240), (50, 222), *low, (30, bottom - 14), (-30, bottom - 14),
+                        *[(-dx, y) for dx, y in reversed(low)], (-50, 222)])
     return Shapes(front=[("fill", smooth_closed(pts)),
                          ("hatch", _dots(hatch_region, 11.0, "l-2,6")),
                          ("shade", smooth_closed(_moustache_points())),
@@ -1034,15 +1064,17 @@ def _brimmed(head: Head) -> Shapes:
 
 def _headscarf(head: Head) -> Shapes:
     """A hijab-like scarf: covers the hair, the ears and the neck, and frames the face."""
-    crown = clamp_view(head.arc(115, -115, lambda phi: 14 + 6 * _cos2(phi), 5))
+    # As full as the fullest hair (an afro), so that no hair shows around it.
+    crown = clamp_view(head.arc(115, -115, lambda phi: 24 + 4 * _cos2(phi), 5))
     # Enough points along the drape that the spline does not overshoot the sticker's edge.
-    drape = clamp_view(rel([(-122, 226), (-124, 262), (-120, 286), (-96, 293), (0, 294),
-                            (96, 293), (120, 286), (124, 262), (122, 226)]))
+    drape = clamp_view(rel([(-122, 226), (-126, 262), (-122, 289), (-96, 296), (0, 296),
+                            (96, 296), (122, 289), (126, 262), (122, 226)]))
     outer = smooth_closed(crown + drape)
-    opening = [(head.narrowest(y) - 9, float(y)) for y in (88, 112, 140, 170, 200, 230, 252)]
-    hole = smooth_closed(rel([(0, 70), (34, 72), (56, 80), *opening, (24, 272), (0, 276),
+    opening = [(head.narrowest(y) - 9, float(y)) for y in (100, 120, 140, 170, 200, 230, 252)]
+    # The opening's top stays above raised brows.
+    hole = smooth_closed(rel([(0, 64), (28, 66), (46, 76), *opening, (24, 272), (0, 276),
                               (-24, 272), *[(-dx, y) for dx, y in reversed(opening)],
-                              (-56, 80), (-34, 72)]))
+                              (-46, 76), (-28, 66)]))
     folds = [smooth_open(rel([(s * 70, 270), (s * 96, 240), (s * 106, 200)])) for s in (-1, 1)]
     folds.append(smooth_open(rel([(-70, 66), (0, 58), (70, 66)])))
     # One path with the face opening as a second sub-path: styles fill it even-odd.

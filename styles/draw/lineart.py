@@ -128,7 +128,7 @@ def lineart_brows(st: Style, spec: BrowsSpec, pid: str) -> list[str]:
     """Thin tapered ink brows."""
     out = []
     for side in ("left", "right"):
-        o, k, i = brow_points(spec, side)
+        o, k, i = brow_points(spec, side, lift=0.45)
         out.append(path(tapered_brow(o, k, i, 3, 8), fill=st.p["line"]))
     return out
 
