@@ -73,6 +73,8 @@ async def _reaper(store: Store) -> None:
 async def _post_init(application: Application) -> None:
     store: Store = application.bot_data["store"]
     await asyncio.to_thread(store.redis.set, Keys.bot_username, application.bot.username)
+    chosen = await asyncio.to_thread(store.load_languages)
+    log.info("%d people chose their language with /language", chosen)
     # English for everyone, then each language for the people whose app speaks it
     scopes = [(i18n.DEFAULT, None)] + list(i18n.COMMAND_LANGUAGE_CODES.items())
     for language, code in scopes:

@@ -3,6 +3,10 @@ packs and stats.
 
 Nothing here renders or waits on rendering: a photo becomes a job on the queue (worker.jobs) and
 the handler returns. Redis calls go through `asyncio.to_thread` (see bot.store).
+
+Every text a person reads goes through worker.i18n's catalogues: `set_language` runs before the
+other handlers of each update and sets the person's language (/language, else their app's).
+Inline mode (`@bot smile`) answers from the person's own stickers (bot.inline).
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ HELP = N_(
     "/language - choose my language\n"
     "/forget - delete everything I keep about you\n"
     "/help - this message\n\n"
+    "In any chat, type @{bot} and an emoji or a word (smile, wink...) to send one of your "
+    "stickers.\n\n"
     "In groups: reply to a photo with /emoji (or mention me), or send a photo with /emoji as "
     "its caption. /pack there adds to the group's pack."
 )
@@ -80,6 +86,10 @@ def _store(context: ContextTypes.DEFAULT_TYPE) -> Store:
     return context.bot_data["store"]
 
 
+def _help(context: ContextTypes.DEFAULT_TYPE) -> str:
+    return _(HELP).format(bot=context.bot.username)
+
+
 def _default_style() -> str:
     names = list_styles()
     return DEFAULT_STYLE if DEFAULT_STYLE in names or not names else names[0]
@@ -89,10 +99,8 @@ async def set_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """Before any other handler: speak the person's language (their /language choice, else
     Telegram's language_code, else English)."""
     user = update.effective_user
-    if user is None:
-        return
-    chosen = await asyncio.to_thread(_store(context).language_of, user.id)
-    i18n.use(chosen or user.language_code)
+    if user is not None:  # the choice is kept in memory (Store.language_of): no I/O here
+        i18n.use(_store(context).language_of(user.id) or user.language_code)
 
 
 async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -137,12 +145,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet the user and say what to do."""
     name = update.effective_user.first_name if update.effective_user else _("there")
     await update.effective_message.reply_text(
-        _("Hi {name}! {help}").format(name=name, help=_(HELP)))
+        _("Hi {name}! {help}").format(name=name, help=_help(context)))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain the commands."""
-    await update.effective_message.reply_text(_(HELP))
+    await update.effective_message.reply_text(_help(context))
 
 
 async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -10,8 +10,10 @@ sticker's emoji. An empty query matches everything, so it shows the most recent.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Any
 
+from worker import i18n
 from worker.i18n import N_, _
 
 MAX_RESULTS = 50  # answerInlineQuery takes at most 50 results
@@ -32,15 +34,20 @@ def _plain(text: str) -> str:
     return text.replace(_VARIATION, "").casefold()
 
 
+@lru_cache(maxsize=64)
+def _words(language: str, keyword: str) -> tuple[str, ...]:
+    """A keyword and its names in a language, ready to compare (cached: an answer looks at up
+    to 200 stickers, and the same few keywords recur)."""
+    name = SEARCH_WORDS.get(keyword)
+    with i18n.using(language):
+        names = _(name).split() if name else []
+    return (_plain(keyword), *(_plain(n) for n in names))
+
+
 def words_of(entry: dict[str, Any]) -> list[str]:
     """A sticker's searchable words: its keywords, and their names in the current language."""
-    words = []
-    for keyword in entry.get("keywords") or []:
-        words.append(_plain(keyword))
-        name = SEARCH_WORDS.get(keyword)
-        if name:
-            words.extend(_plain(w) for w in _(name).split())
-    return words
+    language = i18n.current()
+    return [w for keyword in entry.get("keywords") or [] for w in _words(language, keyword)]
 
 
 def matches(entry: dict[str, Any], tokens: list[str]) -> bool:

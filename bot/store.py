@@ -40,6 +40,9 @@ class Store:
         self.queue = Queue(settings.queue, connection=self.redis)
         # handlers run concurrently: one submission at a time keeps "queue full" exact
         self._submit_lock = threading.Lock()
+        # every /language choice, mirrored from Redis (load_languages): the language of each
+        # update is then known without a round trip. The bot is their only writer.
+        self._languages: dict[int, str] = {}
 
     # --- styles -------------------------------------------------------------------------------
     def style_of(self, user_id: int, default: str) -> str:
@@ -50,13 +53,19 @@ class Store:
         self.redis.set(Keys.style(user_id), style)
 
     # --- language -----------------------------------------------------------------------------
+    def load_languages(self) -> int:
+        """Read every /language choice from Redis (at start-up); returns how many."""
+        self._languages = {int(user): language.decode() for user, language in
+                           self.redis.hgetall(Keys.languages).items()}
+        return len(self._languages)
+
     def language_of(self, user_id: int) -> str | None:
-        """The language the person chose with /language; None: none chosen."""
-        value = self.redis.get(Keys.language(user_id))
-        return value.decode() if value else None
+        """The language the person chose with /language; None: none chosen. No I/O."""
+        return self._languages.get(user_id)
 
     def set_language(self, user_id: int, language: str) -> None:
-        self.redis.set(Keys.language(user_id), language)
+        self.redis.hset(Keys.languages, str(user_id), language)
+        self._languages[user_id] = language
 
     # --- inline mode --------------------------------------------------------------------------
     def inline_stickers(self, user_id: int) -> list[dict[str, Any]]:
@@ -190,7 +199,9 @@ class Store:
 
     def forget(self, user_id: int) -> dict[str, int]:
         """Delete everything kept about a person (worker.identity.forget)."""
-        return identity.forget(self.redis, user_id)
+        deleted = identity.forget(self.redis, user_id)
+        self._languages.pop(user_id, None)
+        return deleted
 
     # --- sticker packs ------------------------------------------------------------------------
     def last_sticker(self, chat_id: int, user_id: int) -> dict[str, Any] | None:

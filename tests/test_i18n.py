@@ -122,7 +122,7 @@ def test_language_codes_map_to_catalogues():
     cases = {"en": "en", "en-GB": "en", "es": "es", "es-419": "es", "ES-mx": "es",
              "ru": "ru", "ru-RU": "ru", "zh-hans": "zh_Hans", "zh-CN": "zh_Hans",
              "zh_Hans": "zh_Hans", "zh-hant": "zh_Hans", "zh": "zh_Hans", "pt-br": "en",
-             "de": "en", "": "en", None: "en", "xx-yy-zz": "en"}
+             "de": "en", "": "en", None: "en", "xx-yy-zz": "en", 7: "en"}
     assert {code: i18n.negotiate(code) for code in cases} == cases
 
 
@@ -197,11 +197,11 @@ def svc(api, redis_server, tmp_path_factory):
         service.stop()
 
 
-def _said(lang: str, message: str) -> str:
+def _said(lang: str, message: str, **values: str) -> str:
     from worker.i18n import _
 
     with i18n.using(lang):
-        return _(message)
+        return _(message).format(**values)
 
 
 def test_commands_are_registered_in_each_language(svc, api):
@@ -235,7 +235,7 @@ def test_start_in_each_language(svc, api, code, first_name, greeting):
     assert text.startswith(greeting), text
     from bot.handlers import HELP
 
-    assert text.endswith(_said(i18n.negotiate(code), HELP))
+    assert text.endswith(_said(i18n.negotiate(code), HELP, bot="moji_test_bot"))
 
 
 def test_language_keyboard_choice_and_forget(svc, api, redis_server):
@@ -253,7 +253,7 @@ def test_language_keyboard_choice_and_forget(svc, api, redis_server):
     assert answer.params["text"] == "A partir de ahora te hablo en español."
     (edited,) = api.wait_for("editMessageText", 8310)
     assert edited.params["text"].startswith("A partir de ahora te hablo en español.")
-    assert redis_server.client.get("moji:lang:8310") == b"es"
+    assert redis_server.client.hget("moji:languages", "8310") == b"es"
 
     api.send_text(olga, "/help")  # the choice wins over Telegram's language_code
     api.wait_for("sendMessage", 8310, where=lambda c: c.params["text"].startswith("Envíame"))
@@ -263,7 +263,7 @@ def test_language_keyboard_choice_and_forget(svc, api, redis_server):
     api.send_text(olga, "/forget")
     (told,) = api.wait_for("sendMessage", 8310, where=lambda c: "Hecho" in c.params["text"])
     assert "el idioma que elegiste" in told.params["text"]
-    assert not redis_server.client.exists("moji:lang:8310")
+    assert redis_server.client.hget("moji:languages", "8310") is None
     api.send_text(olga, "/help")  # back to the app's language
     api.wait_for("sendMessage", 8310, where=lambda c: c.params["text"].startswith("Пришли"))
 
@@ -292,3 +292,38 @@ def test_worker_answers_in_the_persons_language(svc, api, redis_server):
     (cached,) = api.wait_for("sendMessage", 8321)
     assert cached.params["text"].startswith("Я не нашёл лица на этом фото.")
 
+
+
+def test_people_answered_at_the_same_time_each_get_their_language(svc, api):
+    """Updates are handled concurrently: the language is per update, never shared."""
+    from bot.handlers import HELP
+
+    people = [(8330 + i, code) for i, code in enumerate(["ru", "es", "zh-hans", "en"] * 3)]
+    api.pause_updates()  # one getUpdates batch: the bot handles them all at once
+    try:
+        for user_id, code in people:
+            api.send_text(api.user(user_id, "P", language_code=code), "/help")
+    finally:
+        api.resume_updates()
+    for user_id, code in people:
+        (reply,) = api.wait_for("sendMessage", user_id)
+        wanted = _said(i18n.negotiate(code), HELP, bot="moji_test_bot")
+        assert reply.params["text"] == wanted, (user_id, code)
+
+
+def test_language_choices_are_kept_in_redis_and_mirrored_by_the_bot(redis_server):
+    """The bot reads every choice at start-up (so it survives a restart), answers from memory,
+    and /forget drops the choice in both places."""
+    from bot.store import Store
+    from worker.config import Settings
+
+    client = redis_server.client
+    client.hset("moji:languages", "8399", "ru")
+    store = Store(Settings(token="1:x", redis_url=redis_server.url), connection=client)
+    assert store.load_languages() >= 1
+    assert store.language_of(8399) == "ru" and store.language_of(8398) is None
+    store.set_language(8398, "zh_Hans")
+    assert Store(Settings(token="1:x"), connection=client).load_languages() >= 2
+    assert store.forget(8399) == {"language": 1}
+    assert store.language_of(8399) is None and client.hget("moji:languages", "8399") is None
+    assert client.hget("moji:languages", "8398") == b"zh_Hans"

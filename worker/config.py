@@ -143,10 +143,6 @@ class Keys:
         """A set of the keys (and `job:<id>` entries) written for a person, for /forget."""
         return f"moji:user:{user_id}:keys"
 
-    @staticmethod
-    def language(user_id: int) -> str:
-        """The language a person chose with /language (worker.i18n catalogue name)."""
-        return f"moji:lang:{user_id}"
 
     @staticmethod
     def inline(user_id: int) -> str:
@@ -174,6 +170,9 @@ class Keys:
         return f"moji:alive:{worker_name}"
 
     bot_username = "moji:bot:username"
+    # hash: user id -> the language they chose with /language (a worker.i18n catalogue name);
+    # one hash, so that the bot loads every choice at start-up with one HGETALL
+    languages = "moji:languages"
     latency = "moji:stats:latency_ms"  # list, newest first, of recent update-to-sticker times
     counters = "moji:stats:counters"  # hash: jobs, stickers, cached, failed, lost, rejected, ...
 

@@ -40,14 +40,14 @@ _loaded: dict[str, _gettext.NullTranslations] = {}
 _lock = threading.Lock()
 
 
-def negotiate(code: str | None) -> str:
+def negotiate(code: object) -> str:
     """The catalogue for a Telegram `language_code` (an IETF tag such as "es-419", "zh-hans",
     "pt-br"), or a catalogue name; English when unknown or unsupported.
 
     Every Chinese tag maps to Simplified Chinese, the only Chinese catalogue: a reader of
     Traditional Chinese reads it far more easily than the English fallback.
     """
-    if not code:
+    if not code or not isinstance(code, str):
         return DEFAULT
     if code in LANGUAGES:
         return code
@@ -85,7 +85,7 @@ def _compile(lang: str) -> _gettext.NullTranslations:
     return _gettext.GNUTranslations(out)
 
 
-def use(lang: str | None) -> str:
+def use(lang: object) -> str:
     """Make `lang` (negotiated) the current language of this task or job; returns it."""
     lang = negotiate(lang)
     _current.set(lang)
@@ -93,7 +93,7 @@ def use(lang: str | None) -> str:
 
 
 @contextlib.contextmanager
-def using(lang: str | None) -> Iterator[str]:
+def using(lang: object) -> Iterator[str]:
     """The current language for a block (e.g. the command list of each language)."""
     token = _current.set(negotiate(lang))
     try:

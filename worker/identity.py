@@ -311,8 +311,8 @@ def forget(redis: Any, user_id: int) -> dict[str, int]:
     """Delete everything kept about a person; returns how many of each kind were deleted.
 
     Kinds: identity, style, language, last_sticker, cached_sticker, inline, rate_limit, pack,
-    job. A job still
-    running is left to finish (it cannot be stopped from here); queued and finished ones go.
+    job. A job still running is left to finish (it cannot be stopped from here); queued and
+    finished ones go.
     The group packs a person created stay: the group needs their owner id to add stickers.
     """
     from rq.job import Job, JobStatus
@@ -323,7 +323,6 @@ def forget(redis: Any, user_id: int) -> dict[str, int]:
     kinds: dict[str, list[str]] = {
         "identity": [Keys.identity(user_id)],
         "style": [Keys.style(user_id)],
-        "language": [Keys.language(user_id)],
         "last_sticker": [Keys.last(user_id, user_id)],
         "inline": [Keys.inline(user_id)],
         "rate_limit": [Keys.rate(user_id), Keys.rate(user_id) + ":told"],
@@ -340,12 +339,13 @@ def forget(redis: Any, user_id: int) -> dict[str, int]:
             kinds[kind].append(key)
     order = [(kind, key) for kind, keys in kinds.items() for key in keys]
     with redis.pipeline(transaction=False) as pipe:
-        for _, key in order:
+        for _kind, key in order:  # (not `_`: that is gettext here)
             pipe.delete(key)
         pipe.delete(index_key)
+        pipe.hdel(Keys.languages, str(user_id))
         counts = pipe.execute()
-    deleted: dict[str, int] = {}
-    for (kind, _), n in zip(order, counts, strict=False):
+    deleted: dict[str, int] = {"language": int(counts[-1])}
+    for (kind, _key), n in zip(order, counts, strict=False):
         deleted[kind] = deleted.get(kind, 0) + int(n)
     for kind in ("pack", "rate_limit"):  # several keys, one record
         deleted[kind] = min(deleted[kind], 1)
