@@ -104,6 +104,8 @@ def run_expression(args: argparse.Namespace) -> None:
               f"({len(r.eyes_truth)} photos, {r.eyes_truth.count('closed')} closed)")
         if r.perturbed:
             print(f"perturbation stability:   {r.stability:.1%} ({r.stable}/{r.perturbed})")
+            print(f"same tags perturbed:      {r.tags_stability:.1%} (photos with all 5 the "
+                  f"same: {r.photo_tags_stability:.1%})")
         if r.flicker:
             print(f"still-video jitter:       {r.jitter:.3f} (emoji changes on "
                   f"{r.flicker_rate:.1%} of frames)")

@@ -38,32 +38,70 @@ PARAMETERS: dict[str, dict[str, tuple[float, float]]] = {
 # an ordinary face width) the score holds still, so that landmark noise from a re-encoded or
 # shifted photo cannot flip the chosen part; the score moves where expressions really differ.
 CALIBRATION: dict[str, tuple[tuple[float, float], ...]] = {
-    # smile blendshape + raised upper lip: 0.2 is still a resting mouth, 0.45 a clear smile
-    "smile": ((0.0, 0.12), (0.2, 0.12), (0.45, 0.7), (0.8, 0.8), (1.2, 0.9)),
-    # inner-lip gap over the inter-eye distance: 0.07 barely parted, 0.11 clearly open (the
-    # step was placed where it best splits closed from open lips in eval/calibration.csv)
-    "open": ((0.07, 0.0), (0.11, 0.5), (0.16, 0.5), (0.19, 0.7), (0.28, 0.7), (0.32, 0.9)),
+    # smiling evidence (a logit, see SMILE_LOGIT): below -0.6 a resting mouth, a faint smile just
+    # past 0, a broad one from 3; the step sits where calibration.csv's smiling and non-smiling
+    # mouths cross, and the plateaus either side keep a face off the boundary
+    "smile": ((-0.6, 0.12), (0.6, 0.5), (3.0, 0.7), (6.0, 0.85), (9.0, 0.9)),
+    # the same with the lips apart: a smile that shows teeth is a grin from the start
+    "smile_apart": ((-0.6, 0.12), (0.6, 0.75), (6.0, 0.85), (9.0, 0.9)),
+    # lips apart (a logit, see OPEN_LOGIT): shut below -0.6, apart from 0.6 ...
+    "open_gate": ((-0.6, 0.0), (0.6, 1.0)),
+    # ... and then how far apart: inner-lip gap over the inter-eye distance
+    "open": ((0.16, 0.5), (0.19, 0.7), (0.28, 0.7), (0.32, 0.9)),
     "width": ((0.6, 0.3), (0.68, 0.5), (0.95, 0.5), (1.05, 0.8)),
     "frown": ((0.3, 0.0), (0.55, 0.75), (0.8, 0.95)),
     "smirk": ((0.15, 0.0), (0.4, 0.8)),
     "pucker": ((0.5, 0.0), (0.9, 0.9)),
     # eye aspect ratio: 0.08 shut, 0.25-0.36 an ordinary open eye, 0.45 wide
-    "eye_open": ((0.1, 0.0), (0.13, 0.35), (0.17, 0.35), (0.2, 0.65), (0.37, 0.65),
+    # (no openness between shut and lidded: 0.15-0.3 is where the laughing eyes are drawn)
+    "eye_open": ((0.1, 0.0), (0.11, 0.35), (0.17, 0.35), (0.2, 0.65), (0.37, 0.65),
                  (0.4, 0.8), (0.43, 0.8), (0.47, 1.0)),
-    # the blink blendshape only caps openness when it is sure
-    "blink_cap": ((0.5, 1.0), (0.8, 0.3), (1.0, 0.0)),
+    # closed-eye evidence (a logit, see EYE_CLOSED_LOGIT) -> how shut the eye is
+    "eye_closed": ((-0.01, 0.0), (0.01, 1.0)),
+    # a laugh: shut eyes over a smiling mouth (SMILE_LOGIT, the same step as the mouth's) ...
+    "smiling": ((-0.1, 0.0), (0.1, 1.0)),
+    # ... or a broad smile (SMILE_LOGIT) ...
+    "laugh_smile": ((2.4, 0.0), (2.6, 1.0)),
+    # ... and eyes narrowed by the raised cheeks (mean eye aspect ratio; an open eye is 0.25-0.36,
+    # a broad smile's open eye 0.17-0.25). Set by hand on calibration.csv's smiles.
+    "laugh_narrow": ((0.15, 1.0), (0.16, 0.0)),
     "wide": ((0.15, 0.0), (0.5, 1.0)),
     "squint": ((0.6, 0.1), (0.8, 0.8)),
-    "raise": ((0.3, 0.35), (0.55, 0.9)),
-    "furrow": ((0.5, 0.1), (0.75, 0.9)),
+    # raised brows only past about the 93rd percentile, furrowed (after SMILE_BROW_DOWN) past
+    # about the 97th: an ordinary brow holds still under a re-encode or a shift
+    "raise": ((0.38, 0.35), (0.55, 0.9)),
+    # brow lowering left after what a smile explains (see SMILE_BROW_DOWN)
+    "furrow": ((0.65, 0.1), (0.85, 0.9)),
     "sad": ((0.2, 0.1), (0.45, 0.9)),
-    # face oval width over height, and jaw width over cheek width
+    # face oval width over height, and jaw width over cheek width. Widening the oval plateau
+    # into the tails makes the shape steadier under re-encoding (about 87% of faces oval), but
+    # face shape is part of a person's likeness now, kept from their first selfie: it keeps
+    # the spread of shapes, and a bot's later stickers do not flip it (their identity holds it)
     "face_width": ((0.74, 0.05), (0.75, 0.15), (0.785, 0.15), (0.8, 0.5), (0.89, 0.5),
                    (0.905, 0.85), (0.935, 0.85), (0.95, 1.0)),
     "jaw": ((0.78, 0.1), (0.795, 0.5), (0.84, 0.5), (0.855, 0.92)),
 }
 
-UPPER_LIP_SMILE = 1.0
+# Linear evidence (a logit: > 0 says yes) fitted by logistic regression on eval/calibration.csv
+# only: name -> weight per raw measurement, and "bias".
+# Smiling (smile or grin): the smile blendshape, the mouth's width (over the inter-eye distance)
+# and how far its corners sit above the lips' middle; the width and the corner lift catch faint
+# smiles the blendshape misses, and keep a wide-open talking mouth from reading as a smile.
+SMILE_LOGIT = {"smile": 2.44, "width": 15.57, "mouth_lift": 20.99, "bias": -14.68}
+# Lips apart (grin or open): the inner-lip gap, the outer lips' height and a raised upper lip
+# (teeth shown); a parted-lips resting mouth stays shut unless the lips really are apart.
+OPEN_LOGIT = {"open": 25.74, "lip_outer": 9.80, "upper_lip_up": 31.96, "bias": -6.16}
+# A closed eye: the blink blendshape and the eye looking down (MediaPipe reads a shut lid so),
+# per eye; the eye aspect ratio adds nothing once these are known.
+EYE_CLOSED_LOGIT = {"blink": 13.93, "look_down": 4.16, "bias": -6.51}
+# A broad smile lowers the brows (the cheeks push up): that much browDown is not a furrow.
+SMILE_BROW_DOWN = 0.6
+# A wink: one eye shut and the other clearly open: closed-eye logits this far apart, twice as far
+# over a smile (raised cheeks close one eye more than the other), and the open eye not narrowed
+# (eye aspect ratio at least WINK_OPEN_RATIO); anything less is read as both eyes alike.
+WINK_LOGIT_GAP = 4.0
+WINK_OPEN_RATIO = 0.2
+
 BUMP_CENTRES = np.linspace(-0.2, 1.2, 15)
 BUMP_SIGMA = 0.1
 INTER_EYE = float(CANONICAL_POINTS[1, 0] - CANONICAL_POINTS[0, 0])
@@ -89,8 +127,13 @@ def measure(face: ParsedFace) -> dict[str, float]:
     b = face.analysis.blendshapes
     p = face.aligned.landmarks
     # Blendshapes name the subject's sides; image left is the subject's right.
+    lips_middle_y = (p[lm.LIP_INNER[0], 1] + p[lm.LIP_INNER[1], 1]) / 2
+    corners_y = (p[lm.MOUTH_CORNERS[0], 1] + p[lm.MOUTH_CORNERS[1], 1]) / 2
     return {
         "smile": (b["mouthSmileLeft"] + b["mouthSmileRight"]) / 2,
+        # mouth corners above the lips' middle (image y points down), over the inter-eye distance
+        "mouth_lift": float(lips_middle_y - corners_y) / INTER_EYE,
+        "lip_outer": _dist(p, *lm.LIP_OUTER) / INTER_EYE,
         "upper_lip_up": (b["mouthUpperUpLeft"] + b["mouthUpperUpRight"]) / 2,
         "smirk": abs(b["mouthSmileLeft"] - b["mouthSmileRight"]),
         "frown": (b["mouthFrownLeft"] + b["mouthFrownRight"]) / 2,
@@ -101,6 +144,8 @@ def measure(face: ParsedFace) -> dict[str, float]:
         "eye_open_right": _eye_opening(p, lm.EYE_RIGHT_LIDS, lm.EYE_RIGHT_CORNERS),
         "blink_left": b["eyeBlinkRight"],
         "blink_right": b["eyeBlinkLeft"],
+        "look_down_left": b["eyeLookDownRight"],
+        "look_down_right": b["eyeLookDownLeft"],
         "wide": (b["eyeWideLeft"] + b["eyeWideRight"]) / 2,
         "squint": (b["eyeSquintLeft"] + b["eyeSquintRight"]) / 2,
         "raise": (b["browInnerUp"] + b["browOuterUpLeft"] + b["browOuterUpRight"]) / 3,
@@ -116,23 +161,62 @@ def face_parameters(face: ParsedFace) -> dict[str, dict[str, float]]:
     return parameters_from_measurements(measure(face))
 
 
+def _logit(weights: dict[str, float], m: dict[str, float], suffix: str = "") -> float:
+    return weights["bias"] + sum(w * m[f"{name}{suffix}"] for name, w in weights.items()
+                                 if name != "bias")
+
+
+def eye_parameters(m: dict[str, float], smile_logit: float) -> dict[str, float]:
+    """Both eyes: how open each is, and how much they squint.
+
+    Each eye's openness comes from its aspect ratio, pulled to 0 by the closed-eye evidence. A
+    laugh (a broad smile with eyes narrowed or shut by the raised cheeks) gives the laughing,
+    squeezed-shut eyes. The eyes are read alike unless one is clearly shut and the other clearly
+    open and not narrowed (a wink; over a smile the two must differ twice as much, since raised
+    cheeks close one eye more than the other): a lopsided aspect ratio from a turned head, or
+    one eye a little more lidded, is not a wink.
+    """
+    sides = ("left", "right")
+    closed_logit = {s: _logit(EYE_CLOSED_LOGIT, m, f"_{s}") for s in sides}
+    shut = {s: _score("eye_closed", closed_logit[s]) for s in sides}
+    openness = {s: _score("eye_open", m[f"eye_open_{s}"]) for s in sides}
+    gap = WINK_LOGIT_GAP * (1.0 + _score("smiling", smile_logit))
+    open_side = min(sides, key=lambda s: closed_logit[s])
+    winking = (abs(closed_logit["left"] - closed_logit["right"]) >= gap
+               and max(shut.values()) >= 1.0 and min(shut.values()) <= 0.0
+               and m[f"eye_open_{open_side}"] >= WINK_OPEN_RATIO)
+    if not winking:  # both eyes alike: shut together or open together
+        both_shut = _score("eye_closed", (closed_logit["left"] + closed_logit["right"]) / 2)
+        shut = dict.fromkeys(sides, both_shut)
+        openness = dict.fromkeys(sides, (openness["left"] + openness["right"]) / 2)
+    opening = {s: openness[s] * (1.0 - shut[s]) for s in sides}
+    # a shut eye does not squint (eyeSquint* stays up on closed lids): closed, not a squint
+    squint = _score("squint", m["squint"]) * (1.0 - min(shut.values()))
+    mean_ratio = (m["eye_open_left"] + m["eye_open_right"]) / 2
+    laugh = 0.0 if winking else max(
+        _score("laugh_smile", smile_logit) * _score("laugh_narrow", mean_ratio),
+        _score("smiling", smile_logit) * min(shut.values()))
+    if laugh > 0:  # towards the laughing eyes: nearly shut, squeezed
+        opening = {s: (1 - laugh) * v + laugh * 0.22 for s, v in opening.items()}
+        squint = (1 - laugh) * squint + laugh * 0.95
+    return {"open_left": opening["left"], "open_right": opening["right"],
+            "wide": _score("wide", m["wide"]), "squint": squint}
+
+
 def parameters_from_measurements(m: dict[str, float]) -> dict[str, dict[str, float]]:
     """Calibrate raw measurements (see `measure`) into part parameters."""
-    eye_open = {
-        side: min(_score("eye_open", m[f"eye_open_{side}"]),
-                  _score("blink_cap", m[f"blink_{side}"]))
-        for side in ("left", "right")
-    }
-    # A raised upper lip shows teeth: a grin, even when the smile blendshape is shy.
-    smile = m["smile"] + UPPER_LIP_SMILE * m["upper_lip_up"]
+    smile_logit = _logit(SMILE_LOGIT, m)
+    apart = _score("open_gate", _logit(OPEN_LOGIT, m))
+    furrow = max(0.0, m["furrow"] - SMILE_BROW_DOWN * m["smile"])
     return {
-        "mouth": {"smile": _score("smile", smile), "open": _score("open", m["open"]),
+        "mouth": {"smile": (1 - apart) * _score("smile", smile_logit)
+                           + apart * _score("smile_apart", smile_logit),
+                  "open": apart * _score("open", m["open"]),
                   "frown": _score("frown", m["frown"]), "width": _score("width", m["width"]),
                   "smirk": _score("smirk", m["smirk"]), "pucker": _score("pucker", m["pucker"]),
                   "tongue": 0.0},
-        "eyes": {"open_left": eye_open["left"], "open_right": eye_open["right"],
-                 "wide": _score("wide", m["wide"]), "squint": _score("squint", m["squint"])},
-        "brows": {"raise": _score("raise", m["raise"]), "furrow": _score("furrow", m["furrow"]),
+        "eyes": eye_parameters(m, smile_logit),
+        "brows": {"raise": _score("raise", m["raise"]), "furrow": _score("furrow", furrow),
                   "sad": _score("sad", m["sad"])},
         "face": {"width": _score("face_width", m["face_width"]), "jaw": _score("jaw", m["jaw"])},
     }
@@ -152,7 +236,7 @@ def encode(kind: str, params: dict[str, float]) -> np.ndarray:
 class ExpressionEmbedder(Embedder):
     """Semantic features from blendshapes and landmark geometry (no pixels, no torch)."""
 
-    version = "1"
+    version = "2"
     needs_pixels = False
 
     def __init__(self, **config: object) -> None:
