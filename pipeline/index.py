@@ -44,7 +44,7 @@ def build_index(style: Style, embedder: Embedder) -> StyleIndex:
     """Embed every part of a style."""
     ids, vectors = {}, {}
     for kind in PART_KINDS:
-        parts = style.parts[kind]
+        parts = [part for part in style.parts[kind] if part.matchable]
         ids[kind] = [part.id for part in parts]
         vectors[kind] = _unit(embedder.embed_parts(parts, style))
     return StyleIndex(style.name, embedder.name, index_fingerprint(style, embedder), ids, vectors)

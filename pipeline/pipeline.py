@@ -18,7 +18,7 @@ from .index import StyleIndex, load_index
 from .likeness import Likeness, LikenessEstimator, LikenessOptions
 from .match import Match, match_likeness, match_parts
 from .parse import ParsedFace, get_parser, parse_face
-from .style import Style, load_style
+from .style import Style, StylePart, load_style
 
 DEFAULT_STYLE = "classic"
 
@@ -90,6 +90,15 @@ def _kept_match(style: Style, index: StyleIndex, vector: np.ndarray, part_id: st
     similarity = float(index.vectors["face"][row] @ vector) / max(float(np.linalg.norm(vector)),
                                                                   1e-12)
     return Match("face", part_id, list(style.part(part_id).tags), round(similarity, 4))
+
+
+def _find_part(style: Style, kind: str, ref: str) -> StylePart | None:
+    """A part by id, else the first whose main tag, then any tag, is `ref` (pack-only parts
+    included: they are asked for by name)."""
+    parts = style.parts.get(kind, [])
+    return (next((p for p in parts if p.id in (ref, f"{kind}-{ref}")), None)
+            or next((p for p in parts if p.tag == ref), None)
+            or next((p for p in parts if ref in p.tags), None))
 
 
 class Pipeline:
@@ -177,22 +186,33 @@ class Pipeline:
         return self._draw(chosen_style, matches, likeness, parsed.skin_rgb, len(faces), timer)
 
     def render_identity(self, likeness: Likeness, face_part: str | None = None,
-                        style: str | None = None) -> Sticker:
-        """A person's look with a calm, friendly expression (for /me), without a photo."""
+                        style: str | None = None,
+                        expression: dict[str, str] | None = None) -> Sticker:
+        """A person's look without a photo: a calm, friendly face (for /me), or the expression
+        given as {kind: part id or tag} for eyes, brows, mouth, extras and glasses (a sticker
+        pack's heart eyes, tears, or the sunglasses of 😎 over the person's own glasses)."""
         timer = _Timer()
         chosen_style = load_style(style or self.options.style)
+        wanted = {"eyes": "open", "brows": "neutral", "mouth": "smile", **(expression or {})}
         face = next((p for p in chosen_style.parts["face"] if p.id == face_part),
                     chosen_style.part_tagged("face", "oval"))
-        expression = {"face": face, "eyes": chosen_style.part_tagged("eyes", "open"),
-                      "brows": chosen_style.part_tagged("brows", "neutral"),
-                      "mouth": chosen_style.part_tagged("mouth", "smile")}
-        matches = {kind: Match(kind, part.id, list(part.tags), 1.0)
-                   for kind, part in expression.items()}
+        parts = {"face": face}
+        for kind, ref in wanted.items():
+            part = _find_part(chosen_style, kind, ref)
+            if part is None and kind in ("eyes", "brows", "mouth"):
+                part = chosen_style.part_tagged(kind, {"eyes": "open", "brows": "neutral",
+                                                       "mouth": "smile"}[kind])
+            if part is not None:
+                parts[kind] = part
+        matches = {kind: Match(kind, part.id, list(part.tags), 1.0) for kind, part in parts.items()}
+        if "glasses" in parts:  # drawn as asked, whatever the person wears
+            likeness = likeness.replace(glasses=parts["glasses"].tag)
         return self._draw(chosen_style, matches, likeness, likeness.skin_rgb, 0, timer)
 
     def _draw(self, style: Style, matches: dict[str, Match], likeness: Likeness,
               skin_rgb: tuple[int, int, int], faces: int, timer: _Timer) -> Sticker:
-        matches = {**matches, **match_likeness(style, likeness)}
+        for kind, match in match_likeness(style, likeness).items():
+            matches.setdefault(kind, match)  # a part asked for by name wins
         chosen = {kind: style.part(m.part_id) for kind, m in matches.items()}
         svg = compose_svg(style, chosen, skin_rgb, likeness=likeness)
         timer.lap("compose")

@@ -22,7 +22,9 @@ else:  # pragma: no cover
 # Part kinds that show what a person looks like, not what their face is doing. A style may leave
 # any of them out; they are chosen by tag from the person's likeness, not by embedding.
 LIKENESS_KINDS = ("hair", "facial_hair", "glasses", "headwear")
-STYLE_KINDS = PART_KINDS + LIKENESS_KINDS
+# Tears, sweat drops, hearts, zzz...: drawn over everything for a sticker pack's expressions.
+EXTRA_KINDS = ("extras",)
+STYLE_KINDS = PART_KINDS + LIKENESS_KINDS + EXTRA_KINDS
 # Where a part's unmarked body is drawn: hair and hats over the face, everything else in place.
 DEFAULT_LAYER = {"hair": "front", "headwear": "front"}
 
@@ -40,6 +42,9 @@ class StylePart:
     tags: tuple[str, ...]
     params: dict[str, float] = field(hash=False, compare=False)
     body: str = field(repr=False, hash=False, compare=False)  # SVG elements, no <svg>/<metadata>
+    # False for parts drawn only on request (a sticker pack's heart eyes, a crying mouth):
+    # photos are never matched to them, and style indexes leave them out.
+    matchable: bool = field(default=True, compare=False)
 
     @property
     def tag(self) -> str:
@@ -77,7 +82,7 @@ class Style:
     def part_tagged(self, kind: str, *tags: str) -> StylePart:
         """The first part of a kind whose main tag is the first of `tags` found, else its first
         part (sample stickers and contact sheets pick their parts this way)."""
-        parts = self.parts[kind]
+        parts = [p for p in self.parts[kind] if p.matchable] or self.parts[kind]
         return next((p for tag in tags for p in parts if p.tag == tag), parts[0])
 
     def part(self, part_id: str) -> StylePart:
@@ -127,7 +132,8 @@ def parse_part(svg: str, source: str = "<svg>") -> StylePart:
         tags = tuple(meta["tags"])
         part = StylePart(id=meta["id"], kind=meta["kind"], tags=tags,
                          params={k: float(v) for k, v in meta.get("params", {}).items()},
-                         body=_METADATA.sub("", body_match.group(1)).strip())
+                         body=_METADATA.sub("", body_match.group(1)).strip(),
+                         matchable=bool(meta.get("match", True)))
     except (ValueError, KeyError, TypeError) as exc:
         raise MojiError("style_invalid", f"{source}: bad part metadata ({exc}).") from None
     if part.kind not in STYLE_KINDS or not part.tags:
@@ -152,7 +158,7 @@ def load_style(name: str, root: Path | None = None) -> Style:
         digest.update(svg_path.name.encode() + data)
         part = parse_part(data.decode(), str(svg_path))
         parts[part.kind].append(part)
-    missing = [kind for kind in PART_KINDS if not parts[kind]]
+    missing = [kind for kind in PART_KINDS if not any(p.matchable for p in parts[kind])]
     if missing:
         raise MojiError("style_invalid", f"Style {name!r} has no parts of kind {missing}.")
     return Style(name=meta.get("name", name), title=meta.get("title", name.title()),
