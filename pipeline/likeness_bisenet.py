@@ -15,16 +15,19 @@ import numpy as np
 from .analyze import FaceAnalysis
 from .errors import MojiError
 from .likeness import (
+    HAIR_SWATCHES,
     FaceRegions,
     HeadFrame,
     Likeness,
     LikenessOptions,
+    body_colour,
+    eye_band,
     face_regions,
     facial_hair_colour,
     find_bisenet_weights,
+    glasses_from_eyes,
     head_frame,
     hex_to_rgb,
-    HAIR_SWATCHES,
     measure_common,
     name_hair_colour,
 )
@@ -34,10 +37,10 @@ SKIN, EYE_L, EYE_R, GLASSES, NOSE, U_LIP, L_LIP, NECK, CLOTH, HAIR, HAT = \
 
 # Thresholds, in units of the frame's eye distance d (tuned on eval/likeness.csv; see
 # moji/evaluate_likeness.py for the record).
-GLASSES_AREA = 0.06  # eye_g pixels / d^2
-SUNGLASSES_DARK = 0.45  # lens luma / cheek luma
-SUNGLASSES_EYES = 0.02  # visible eye pixels / d^2 below which the eyes are hidden
-HAT_AREA = 0.25  # hat pixels / d^2
+GLASSES_AREA = 0.01  # eye_g pixels / d^2 (BiSeNet rarely calls anything else glasses)
+SUNGLASSES_BAND = 0.5  # median luma around the eyes / cheek luma: dark lenses...
+SUNGLASSES_LENS = 0.3  # ...or the lenses' own median luma / cheek luma
+HAT_AREA = 0.2  # hat pixels / d^2
 # Bald: no hair above the brows in the middle nor at the temples, and skin reaching this far
 # above the brows (in d). Most shared photos are tight crops that cut the scalp off: the rule
 # is strict on purpose (a wrong "bald" costs more than a missed one).
@@ -80,12 +83,10 @@ class BiSeNetLikeness:
         labels = self.labels(frame.image)
         labels[~frame.valid] = 0
         regions = face_regions(frame)
-        facey = np.isin(labels, (SKIN, NOSE, NECK, HAIR))
         lower = (regions.chin | regions.jaw)
         beard_hair = float((labels[lower] == HAIR).mean()) if lower.any() else 0.0
         common = measure_common(rgb, face, frame, regions, skin=labels == SKIN,
                                 lips=np.isin(labels, (U_LIP, L_LIP)), beard_hair=beard_hair)
-        del facey
         glasses, glasses_feats = measure_glasses(frame, regions, labels)
         headwear, hat_feats = measure_headwear(frame, regions, labels)
         length, style, hair_feats = measure_hair(frame, regions, labels, headwear != "none")
@@ -117,34 +118,21 @@ def measure_glasses(frame: HeadFrame, regions: FaceRegions, labels: np.ndarray
 
     d = frame.eye_distance
     lens = labels == GLASSES
-    band = regions_eye_band(frame)
+    band = eye_band(frame)
     area = float(lens.sum() / d**2)
     luma = _luma(frame.image)
     cheek = float(np.median(luma[regions.cheeks])) + 1.0 if regions.cheeks.any() else 128.0
     # Over the eyes only (the rims are dark for every pair of glasses).
     inside = lens & band
     lens_dark = float(np.median(luma[inside])) / cheek if inside.sum() > 10 else 1.0
-    eye_dark = float(np.median(luma[band & frame.valid])) / cheek if band.any() else 1.0
     eyes_seen = float(np.isin(labels, (EYE_L, EYE_R)).sum() / d**2)
     feats = {"lens_area": area, "lens_band": float(inside.sum() / max(1, band.sum())),
-             "lens_dark": lens_dark, "eye_band_dark": eye_dark, "eyes_seen": eyes_seen}
+             "lens_dark": lens_dark, "eyes_seen": eyes_seen, **glasses_from_eyes(frame, regions)}
     if area < GLASSES_AREA:
         return "none", feats
-    if lens_dark < SUNGLASSES_DARK and eyes_seen < SUNGLASSES_EYES:
+    if feats["eye_band_dark"] < SUNGLASSES_BAND or lens_dark < SUNGLASSES_LENS:
         return "sunglasses", feats
     return "glasses", feats
-
-
-def regions_eye_band(frame: HeadFrame) -> np.ndarray:
-    from . import landmarks as lm
-
-    yy, xx = np.mgrid[0:frame.size, 0:frame.size]
-    mask = np.zeros((frame.size, frame.size), bool)
-    d = frame.eye_distance
-    for eye in (lm.EYE_LEFT, lm.EYE_RIGHT):
-        cx, cy = frame.points[eye].mean(axis=0)
-        mask |= ((xx - cx) ** 2 / (0.35 * d) ** 2 + (yy - cy) ** 2 / (0.22 * d) ** 2) < 1
-    return mask
 
 
 def measure_headwear(frame: HeadFrame, regions: FaceRegions, labels: np.ndarray
@@ -171,17 +159,15 @@ def measure_headwear(frame: HeadFrame, regions: FaceRegions, labels: np.ndarray
     low_edge = (np.nonzero(col)[0].max() - regions.brow_y) / d if col.any() else -1.0
     feats.update(hat_height=height, hat_width=width, hat_side_low=side_low,
                  hat_below_jaw=below_jaw, hat_low_edge=low_edge)
+    # On the shared photos (tight crops that cut most hats off) the shapes barely separate
+    # the types; caps are the most common, so they are the default.
     if below_jaw > 0.15 or side_low > 0.5:
         return "headscarf", feats
     if width > 1.45:
         return "hat", feats
-    if height > 1.5 and low_edge < -0.1:
+    if height > 1.5 and low_edge < -0.5:
         return "turban", feats
-    if side_low > 0.12:
-        return "beanie", feats
-    if low_edge > -0.25:
-        return "cap", feats
-    return "other", feats
+    return "cap", feats
 
 
 def measure_hair(frame: HeadFrame, regions: FaceRegions, labels: np.ndarray, covered: bool
@@ -211,7 +197,8 @@ def measure_hair(frame: HeadFrame, regions: FaceRegions, labels: np.ndarray, cov
     temples = ((np.abs(xx - cx) > 0.5 * half_w) & (np.abs(xx - cx) < 1.2 * half_w)
                & (yy > regions.brow_y - d) & (yy < eye_y) & frame.valid)
     hair_temples = float((hair & temples).sum() / max(1, temples.sum()))
-    sides = hair & (np.abs(xx - cx) > 0.55 * half_w)
+    # Beside the face: outside its outline (a turned head's hair hangs next to the cheek).
+    sides = hair & ~regions.oval
     below_eyes = sides & (yy > eye_y + 0.4 * d)
     lowest = float((np.percentile(yy[below_eyes], 97) - eye_y) / d) if below_eyes.sum() > 20 \
         else 0.0
@@ -275,7 +262,7 @@ def hair_colour(frame: HeadFrame, hair: np.ndarray, common, length: str
     if core.sum() < 5:
         rgb = hex_to_rgb(HAIR_SWATCHES["dark_brown"])
         return (None if length == "none" else "dark_brown"), rgb
-    rgb_f = common.light.apply(np.median(frame.image[core].astype(np.float64), axis=0))
+    rgb_f = common.light.apply(body_colour(frame.image[core]))
     rgb = tuple(int(round(c)) for c in rgb_f)
     name = name_hair_colour(rgb, grey_photo=common.grey)
     return (None if length == "none" else name), rgb  # type: ignore[return-value]
