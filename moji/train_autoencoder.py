@@ -94,7 +94,7 @@ def train(dataset: Path, cfg: Config, progress: bool = True) -> dict:
         rendered = [part_pixels(style, part)
                     for name in cfg.styles.split(",") if name
                     for style in [load_style(name)] for kind in kinds
-                    for part in style.parts[kind]]
+                    for part in style.parts[kind] if part.matchable]
         style_crops = np.stack(rendered)
 
     def load(kind: str, stem: str) -> np.ndarray:

@@ -81,21 +81,63 @@ def lips_colour(rgb: tuple[int, int, int]) -> str:
     return _hex(tuple(c * 255 for c in colorsys.hls_to_rgb(hue, light, sat)))
 
 
+def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
+    return tuple(int(round(x * (1 - t) + y * t)) for x, y in zip(a, b, strict=True))
+
+
+def likeness_skin_palette(likeness: Likeness) -> tuple[str, str]:
+    """Skin for a person: their Monk tone, warmed a little by the measured colour.
+
+    The measured colour is already corrected for the light, but a photo's skin still carries
+    make-up, flush and shadow; the Monk swatch is what people recognise as their tone (and what
+    /me lets them pick), so it leads, and the same person gets the same tone every time.
+    """
+    from .likeness import MONK_SCALE, hex_to_rgb
+
+    base = _mix(hex_to_rgb(MONK_SCALE[likeness.monk - 1]), likeness.skin_rgb, 0.3)
+    hue, light, sat = colorsys.rgb_to_hls(*(c / 255 for c in base))
+    hue, light, sat = round(hue * 24) / 24, round(light * 40) / 40, round(sat * 10) / 10
+
+    def tone(lightness: float) -> str:
+        return _hex(tuple(c * 255 for c in colorsys.hls_to_rgb(hue, lightness, sat)))
+
+    return tone(light), tone(light * 0.85)
+
+
+def drawn_hair_rgb(rgb: tuple[int, int, int], name: str | None) -> tuple[int, int, int]:
+    """The colour hair is drawn in: the measured colour, pulled halfway to its name's swatch
+    so that a "blonde" reads as blonde in flat art; just the swatch when the photo gave no
+    colour (a greyscale photo's "dark brown" is grey in its pixels)."""
+    from .likeness import HAIR_SWATCHES, hex_to_rgb
+
+    if not name or name not in HAIR_SWATCHES:
+        return rgb
+    swatch = hex_to_rgb(HAIR_SWATCHES[name])
+    _, _, measured_sat = colorsys.rgb_to_hls(*(c / 255 for c in rgb))
+    _, _, swatch_sat = colorsys.rgb_to_hls(*(c / 255 for c in swatch))
+    if measured_sat < 0.08 and swatch_sat >= 0.08:
+        return swatch
+    return _mix(rgb, swatch, 0.5)
+
+
 def person_colours(style: Style, skin_rgb: tuple[int, int, int] | None = None,
                    likeness: Likeness | None = None) -> Colours:
     """The palette swaps that draw a style in a person's colours: skin (from the likeness, else
     the photo's sample), hair and beard, lips; each only where the style takes it from photos."""
     p, swaps = style.palette, []
-    if likeness is not None:
-        skin_rgb = likeness.skin_rgb
-    if style.skin_from_photo and skin_rgb is not None:
+    if style.skin_from_photo and likeness is not None:
+        swaps += zip(("skin", "skin_shade"), likeness_skin_palette(likeness), strict=True)
+    elif style.skin_from_photo and skin_rgb is not None:
         swaps += zip(("skin", "skin_shade"), skin_palette(skin_rgb), strict=True)
     if style.hair_from_photo and likeness is not None:
-        swaps += zip(("hair", "hair_shade", "hair_light"), hair_palette(likeness.hair_rgb),
-                     strict=True)
+        if likeness.hair_colour:
+            hair = drawn_hair_rgb(likeness.hair_rgb, likeness.hair_colour)
+        else:  # bald: nothing measured on the head; brows and beard take the beard's colour
+            hair = likeness.facial_hair_rgb or drawn_hair_rgb(likeness.hair_rgb, "dark_brown")
+        swaps += zip(("hair", "hair_shade", "hair_light"), hair_palette(hair), strict=True)
         # Brows go with the hair (grey hair, grey brows), a shade darker, as people's are.
-        swaps.append(("brow", hair_palette(likeness.hair_rgb)[1]))
-        beard = likeness.facial_hair_rgb or likeness.hair_rgb
+        swaps.append(("brow", hair_palette(hair)[1]))
+        beard = likeness.facial_hair_rgb or hair
         swaps += zip(("beard", "beard_shade", "beard_light"), hair_palette(beard), strict=True)
     if style.lips_from_photo and likeness is not None and likeness.lips_rgb is not None:
         swaps.append(("lips", lips_colour(likeness.lips_rgb)))

@@ -24,23 +24,29 @@ from xml.sax.saxutils import escape
 
 from styles.draw import all_styles
 from styles.draw.geometry import FRAME
-from styles.draw.specs import SPECS
+from styles.draw.specs import PACK_SPECS, SPECS
 from styles.draw.style import Style
 
 
 def part_svg(
-    pid: str, kind: str, tags: Sequence[str], params: dict[str, float], body: list[str]
+    pid: str, kind: str, tags: Sequence[str], params: dict[str, float], body: list[str],
+    match: bool = True,
 ) -> str:
     """A complete part document: the SVG root, the JSON metadata and the body elements.
 
-    Layer markers (``<!-- layer: back -->``) stay on lines of their own, unindented.
+    Layer markers (``<!-- layer: back -->``) stay on lines of their own, unindented. A part
+    that is never matched to a photo (``match`` false: a sticker pack's heart eyes, tears)
+    says so in its metadata; matchable parts leave the key out, as they always have.
     """
     rounded = {key: round(value, 3) for key, value in params.items()}
-    meta = json.dumps({"id": pid, "kind": kind, "tags": list(tags), "params": rounded})
+    meta: dict[str, object] = {"id": pid, "kind": kind, "tags": list(tags), "params": rounded}
+    if not match:
+        meta["match"] = False
+    meta_text = json.dumps(meta)
     lines = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {FRAME} {FRAME}" '
         f'width="{FRAME}" height="{FRAME}">',
-        f"  <metadata>{escape(meta)}</metadata>",
+        f"  <metadata>{escape(meta_text)}</metadata>",
         *(element if element.startswith("<!--") else f"  {element}" for element in body),
         "</svg>",
     ]
@@ -58,6 +64,15 @@ def style_parts(style: Style) -> dict[str, str]:
             pid = f"{kind}-{spec.slug}"
             body = draw(style, spec, pid)
             files[f"parts/{kind}/{pid}.svg"] = part_svg(pid, kind, spec.tags, spec.params(), body)
+    for kind, pack_specs in PACK_SPECS.items():
+        draw = style.pack.get(kind)
+        if draw is None:
+            continue
+        for pack_spec in pack_specs:
+            pid = f"{kind}-{pack_spec.slug}"
+            body = draw(style, pack_spec, pid)
+            files[f"parts/{kind}/{pid}.svg"] = part_svg(
+                pid, kind, pack_spec.tags, pack_spec.params(), body, match=pack_spec.match)
     return files
 
 

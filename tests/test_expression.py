@@ -36,7 +36,7 @@ def chosen(style, **changes) -> dict:
     for kind, values in params.items():
         query = encode(kind, values)
         query = query / np.linalg.norm(query)
-        parts = style.parts[kind]
+        parts = [p for p in style.parts[kind] if p.matchable]  # as the index holds them
         vectors = np.stack([encode(kind, p.params) for p in parts])
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         out[kind] = parts[int(np.argmax(vectors @ query))]

@@ -1,6 +1,7 @@
 """The generated style parts: the generator writes what is committed, every style has the
-likeness parts the matcher asks for, layers parse, parts stay inside the sticker, and a
-person's hair colour changes hair and brow pixels only."""
+likeness parts the matcher asks for and the pack-only parts a sticker pack asks for (never
+indexed), layers parse, parts (extras too) stay inside the sticker, and a person's hair colour
+changes hair and brow pixels only."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from PIL import Image
 
 from pipeline.compose import STICKER_MAX_BYTES, compose_svg, render_png, render_sticker
+from pipeline.index import INDEX_FILE
 from pipeline.likeness import FACIAL_HAIR, GLASSES, HAIR_LENGTHS, HAIR_STYLES, HEADWEAR, Likeness
 from pipeline.style import load_style, split_layers, styles_dir
 from styles.draw import all_styles
@@ -22,6 +24,20 @@ LIKENESS_KINDS = ("hair", "facial_hair", "glasses", "headwear")
 # What each built-in style draws of a person: classic keeps its bald yellow emoji face.
 DRAWS_HAIR = {"classic": False, "avatar": True, "lineart": True}
 FRAME_BOX = (18, 30, 288, 300)  # the sticker's view box "18 30 270 270" in frame pixels
+# The pack-only parts of issue 8's spec, by id, with their tags: every style draws all of them.
+PACK_PARTS = {
+    "eyes-heart": ("open", "heart"), "eyes-crying": ("closed", "crying"),
+    "eyes-roll": ("open", "roll"), "eyes-side": ("open", "side"),
+    "eyes-teary": ("open", "teary"), "eyes-sleep": ("closed", "sleep"),
+    "eyes-star": ("wide", "star"),
+    "mouth-laugh": ("grin", "laugh"), "mouth-scream": ("open", "scream"),
+    "mouth-wobble": ("frown", "wobble"), "mouth-shush": ("kiss", "shush"),
+    "extras-tear": ("tear",), "extras-tears": ("tears",), "extras-tears-joy": ("tears_joy",),
+    "extras-sweat": ("sweat",), "extras-blush": ("blush",), "extras-hearts": ("hearts",),
+    "extras-kiss-heart": ("kiss_heart",), "extras-zzz": ("zzz",), "extras-anger": ("anger",),
+    "extras-sparkles": ("sparkles",), "extras-party": ("party",),
+    "extras-hand-chin": ("hand_chin",), "extras-shush": ("shush",), "extras-hug": ("hug",),
+}
 
 
 @pytest.mark.parametrize("style", all_styles(), ids=lambda s: s.name)
@@ -41,7 +57,7 @@ def test_expression_parts_keep_their_ids_tags_and_params():
         style = load_style(name)
         for kind, specs in (("face", FACES), ("eyes", EYES), ("brows", BROWS),
                             ("mouth", MOUTHS)):
-            got = {p.id: (p.tags, p.params) for p in style.parts[kind]}
+            got = {p.id: (p.tags, p.params) for p in style.parts[kind] if p.matchable}
             want = {f"{kind}-{s.slug}": (s.tags, pytest.approx(s.params())) for s in specs}
             assert got == want, (name, kind)
 
@@ -64,6 +80,31 @@ def test_every_style_has_the_likeness_parts_and_tags(name):
     for kind in LIKENESS_KINDS:
         for part in style.parts[kind]:
             assert part.id.startswith(f"{kind}-"), part.id
+
+
+@pytest.mark.parametrize("name", STYLES)
+def test_every_style_has_the_pack_parts_and_only_they_are_unmatchable(name):
+    style = load_style(name)
+    pack = {p.id: p for parts in style.parts.values() for p in parts if not p.matchable}
+    assert {pid: part.tags for pid, part in pack.items()} == PACK_PARTS
+    for pid, part in pack.items():
+        assert part.kind == pid.split("-", 1)[0], pid
+        assert "<!--" not in part.body, pid  # one layer, drawn where the kind goes
+    assert all(not p.matchable for p in style.parts["extras"])
+    text = (style.path / "parts/extras/extras-zzz.svg").read_text()
+    assert '"match": false' in text  # the flag the writer puts in the metadata
+
+
+@pytest.mark.parametrize("name", STYLES)
+def test_pack_parts_are_not_in_the_index(name):
+    style = load_style(name)
+    with np.load(style.path / INDEX_FILE) as index:
+        indexed = {str(pid) for key in index.files if key.endswith("/ids")
+                   for pid in index[key]}
+    assert indexed, "run `moji styles build`"
+    assert not indexed & set(PACK_PARTS)
+    everything = {p.id for parts in style.parts.values() for p in parts}
+    assert indexed <= everything
 
 
 @pytest.mark.parametrize("name", STYLES)
@@ -95,13 +136,28 @@ def _alpha(svg_body: str) -> np.ndarray:
 def test_parts_stay_inside_the_sticker(name):
     style = load_style(name)
     x0, y0, x1, y1 = FRAME_BOX
-    for kind in ("face", *LIKENESS_KINDS):
+    for kind in ("face", *LIKENESS_KINDS, "extras"):
         for part in style.parts[kind]:
             alpha = _alpha(part.body)
             outside = alpha.copy()
             outside[y0:y1, x0:x1] = 0
             assert outside.max() == 0, (part.id, np.argwhere(outside > 0)[:3].tolist())
             assert alpha.max() > 0, part.id  # it draws something
+
+
+@pytest.mark.parametrize("name", STYLES)
+def test_extras_read_at_telegram_size(name):
+    # Telegram shows stickers at about 100 px: an extra must still cover a visible area there
+    # (a tear at least a few dozen pixels), not vanish into a hairline.
+    import cairosvg
+
+    style = load_style(name)
+    for part in style.parts["extras"]:
+        svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="18 30 270 270" width="100" '
+               f'height="100">{part.body}</svg>')
+        png = cairosvg.svg2png(bytestring=svg.encode())
+        alpha = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))[..., 3]
+        assert (alpha > 128).sum() >= 40, part.id
 
 
 def _person(**changes) -> Likeness:

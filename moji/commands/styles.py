@@ -35,11 +35,13 @@ def run_list(args: argparse.Namespace) -> int:
     for name in list_styles():
         style = load_style(name)
         counts = ", ".join(f"{len(parts)} {kind}" for kind, parts in style.parts.items() if parts)
+        pack = sum(not p.matchable for parts in style.parts.values() for p in parts)
         combos = 1
         for kind in PART_KINDS:  # expressions; likeness parts dress each of them
-            combos *= len(style.parts[kind])
+            combos *= sum(p.matchable for p in style.parts[kind])
         indexed = "indexed" if (style.path / INDEX_FILE).exists() else "not indexed"
-        print(f"{name:10} {style.title:12} {counts} = {combos:,} emoji; {indexed}")
+        print(f"{name:10} {style.title:12} {counts} = {combos:,} emoji; {indexed}; "
+              f"{pack} pack-only parts")
         if style.description:
             print(f"{'':10} {style.description}")
     return 0
@@ -66,7 +68,8 @@ def run_build(args: argparse.Namespace) -> int:
         style = load_style(name)
         indexes = [build_index(style, e) for e in tqdm(embedders, desc=name, leave=False)]
         (style.path / INDEX_FILE).write_bytes(index_npz_bytes(indexes))
-        expression_parts = sum(len(style.parts[kind]) for kind in PART_KINDS)
+        # Pack-only parts (heart eyes, tears) are drawn on request, never indexed.
+        expression_parts = sum(p.matchable for kind in PART_KINDS for p in style.parts[kind])
         print(f"{name}: indexed {expression_parts} expression parts for "
               f"{', '.join(e.name for e in embedders)} -> {style.path / INDEX_FILE}")
     return 0
@@ -110,8 +113,8 @@ def _likeness_parts(style, likeness) -> dict:
 
 def contact_sheet(name: str, tile: int = 128, samples: int = 8):
     """A PIL image: every part of a style on its default face (likeness parts on a person with
-    short dark hair where the style draws hair), the three people of issue 7, then random
-    sample emoji."""
+    short dark hair where the style draws hair), the pack-only parts (heart eyes, tears, ...),
+    the three people of issue 7, then random sample emoji."""
     import io
 
     from PIL import Image, ImageDraw
@@ -132,12 +135,18 @@ def contact_sheet(name: str, tile: int = 128, samples: int = 8):
     rows: list[tuple[str, list[tuple[str, dict, Likeness]]]] = []
     for kind in PART_KINDS:
         rows.append((kind, [(part.id.split("-", 1)[-1], {**base, kind: part}, person)
-                            for part in style.parts[kind]]))
+                            for part in style.parts[kind] if part.matchable]))
     for kind in ("hair", "facial_hair", "glasses", "headwear"):
         if style.parts.get(kind):
             under = base if kind == "hair" else dressed
             rows.append((kind, [(part.id.split("-", 1)[-1], {**under, kind: part}, person)
                                 for part in style.parts[kind]]))
+    # The sticker pack's parts, asked for by name only: one row, on the dressed person.
+    pack = [(part.id, {**dressed, part.kind: part}, person)
+            for kind in (*PART_KINDS, "extras") for part in style.parts.get(kind, [])
+            if not part.matchable]
+    if pack:
+        rows.append(("pack", pack))
     people = []
     for caption, fields, tags in PEOPLE:
         likeness = Likeness(**fields)
@@ -147,7 +156,8 @@ def contact_sheet(name: str, tile: int = 128, samples: int = 8):
     rng = random.Random(0)
     sample_rows = []
     for i in range(samples):
-        chosen = {kind: rng.choice(style.parts[kind]) for kind in PART_KINDS}
+        chosen = {kind: rng.choice([p for p in style.parts[kind] if p.matchable])
+                  for kind in PART_KINDS}
         for kind in ("hair", "facial_hair", "glasses", "headwear"):
             options = style.parts.get(kind) or []
             # Most people wear no glasses or hat: half the samples go without each.

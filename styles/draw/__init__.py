@@ -2,7 +2,8 @@
 
 ``svg`` holds SVG helpers, ``specs`` the part variants (ids, tags, params), ``geometry`` the
 shapes every style shares (faces, mouths, eyes, brows, and hair, beards, glasses and hats
-drawn around a ``Head``), ``style`` the ``Style`` record. Every other module here is a style:
+drawn around a ``Head``), ``style`` the ``Style`` record, ``pack`` the pack-only parts'
+shapes (heart eyes, tears, hands). Every other module here is a style:
 it defines ``STYLE``. A new style is one new file; ``all_styles()`` finds it.
 """
 
@@ -13,7 +14,7 @@ import pkgutil
 
 from .style import Style
 
-SHARED_MODULES = frozenset({"svg", "specs", "geometry", "style"})
+SHARED_MODULES = frozenset({"svg", "specs", "geometry", "style", "pack"})
 
 
 def all_styles() -> list[Style]:

@@ -29,7 +29,7 @@ from .geometry import (
     tongue_path,
 )
 from .specs import BrowsSpec, Eye, FaceSpec, MouthSpec
-from .style import Style, likeness, pair_eyes
+from .style import Style, flat_pack_painter, likeness, pack_draws, pair_eyes
 from .svg import clip, ellipse, num, path, pt, smooth_closed, stroke
 
 
@@ -271,6 +271,24 @@ STYLE = Style(
         "headscarf_shade": "#54366D",
         "turban": "#C0392B",
         "turban_shade": "#962A1F",
+        # Pack parts; none of these may equal a recoloured colour (skin, hair, lips...).
+        "heart": "#E0245E",
+        "heart_edge": "#A3113F",
+        "star": "#FFB83D",
+        "star_edge": "#9A5B00",
+        "water": "#6EC1F0",
+        "water_edge": "#2F7FC1",
+        "blush": "#F26B8A",
+        "letter": "#4A7BD0",
+        "anger": "#E0302E",
+        "sparkle": "#FFD23E",
+        "sparkle_edge": "#E09A11",
+        "party_hat": "#8E5CDA",
+        "party_stripe": "#FFD23D",
+        "party_edge": "#5A3597",
+        "confetti_a": "#E0245F",
+        "confetti_b": "#4A7BD1",
+        "confetti_c": "#4CB051",
     },
     draw={
         "face": avatar_face,
@@ -282,4 +300,9 @@ STYLE = Style(
         "glasses": likeness(glasses_shapes, avatar_likeness),
         "headwear": likeness(headwear_shapes, avatar_likeness),
     },
+    # Hands are drawn in the skin colour, so they take the person's skin tone too; a thin
+    # dark outline keeps a hand apart from the face behind it (both are skin).
+    pack=pack_draws(avatar_mouth, flat_pack_painter({
+        "skin": "skin", "skin_edge": "line", "crease": "line", "lidfill": "skin_shade",
+        "line": "lips"}, hand_edge=2.2, crease_opacity=0.55)),
 )

@@ -21,7 +21,7 @@ from .geometry import (
     tongue_path,
 )
 from .specs import BrowsSpec, Eye, FaceSpec, MouthSpec
-from .style import Style, likeness, pair_eyes
+from .style import Style, flat_pack_painter, likeness, pack_draws, pair_eyes
 from .svg import clip, ellipse, num, path, pt, smooth_closed, stroke
 
 
@@ -184,6 +184,27 @@ STYLE = Style(
         "headscarf_shade": "#6B4599",
         "turban": "#E75A70",
         "turban_shade": "#B83A50",
+        # Pack parts (heart eyes, tears, party hats): emoji colours.
+        "heart": "#E2264D",
+        "heart_edge": "#A8112F",
+        "star": "#FFAC33",
+        "star_edge": "#664500",
+        "shine": "#FFFFFF",
+        "water": "#5DADEC",
+        "water_edge": "#2A75B8",
+        "blush": "#FF7892",
+        "letter": "#3B88C3",
+        "anger": "#E0302D",
+        "sparkle": "#FFD23F",
+        "sparkle_edge": "#E09A10",
+        "party_hat": "#8E5CD9",
+        "party_stripe": "#FFD23F",
+        "party_edge": "#5A3596",
+        "confetti_a": "#E2264D",
+        "confetti_b": "#3B88C3",
+        "confetti_c": "#4CB050",
+        "hand": "#FFDC5D",
+        "hand_edge": "#C9861A",
     },
     draw={
         "face": classic_face,
@@ -194,4 +215,7 @@ STYLE = Style(
         "glasses": likeness(glasses_shapes, classic_likeness),
         "headwear": likeness(headwear_shapes, classic_likeness),
     },
+    # Classic draws every dark feature in its brown line colour, the open mouths too.
+    pack=pack_draws(classic_mouth, flat_pack_painter({
+        "inside": "line", "lips": "line", "line": "line", "pupil": "line", "iris": "line"})),
 )

@@ -22,8 +22,9 @@ from .geometry import (
     tapered_brow,
     tongue_path,
 )
+from .pack import Mark
 from .specs import BrowsSpec, Eye, FaceSpec, MouthSpec
-from .style import Style, likeness, pair_eyes
+from .style import HAND_EDGE, Style, likeness, pack_draws, pair_eyes
 from .svg import clip, ellipse, num, path, pt, smooth_closed, stroke
 
 
@@ -161,6 +162,34 @@ def lineart_likeness(st: Style, slug: str, role: str, d: str) -> list[str]:
     return painters[role]()
 
 
+def lineart_pack(st: Style, kind: str, mark: Mark) -> list[str]:
+    """Pack parts in ink: tears, hats and hands are white shapes with an ink outline, hearts,
+    pupils, sparkles and confetti solid ink, blush a patch of hatching."""
+    ink, paper = st.p["line"], st.p["skin"]
+    role, d, width = mark
+    outlined = [path(d, fill=paper, stroke=ink, stroke_width=4.5, stroke_linejoin="round")]
+    if role in ("blush", "lidfill", "pool"):  # a pool of ink under a shut eye reads as an eye
+        return []
+    if role == "skin_edge":
+        if width:
+            return [path(d, **stroke(ink, width + 2 * HAND_EDGE))]
+        return [path(d, fill=ink, stroke=ink, stroke_width=2 * HAND_EDGE, stroke_linejoin="round")]
+    if role == "skin":
+        return [path(d, **stroke(paper, width))] if width else [path(d, fill=paper)]
+    if role in ("heart_light", "shine"):
+        return [path(d, **stroke(paper, width))] if width else [path(d, fill=paper)]
+    if role in ("water", "star", "sclera", "hat", "tongue", "wet") or (
+            role == "lips" and not width):
+        return outlined
+    if role == "water_light":
+        return [path(d, **stroke(ink, 2.5))]
+    if width:
+        # Floating lines get a white halo so that they read on a dark chat background.
+        halo = [path(d, **stroke(paper, width + 5))] if role in ("letter", "anger") else []
+        return [*halo, path(d, **stroke(ink, width))]
+    return [path(d, fill=ink)]
+
+
 STYLE = Style(
     name="lineart",
     title="Line art",
@@ -183,4 +212,5 @@ STYLE = Style(
         "glasses": likeness(glasses_shapes, lineart_likeness),
         "headwear": likeness(headwear_shapes, lineart_likeness),
     },
+    pack=pack_draws(lineart_mouth, lineart_pack),
 )

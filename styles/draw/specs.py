@@ -98,8 +98,6 @@ class BrowsSpec:
         return {"raise": self.raise_, "furrow": self.furrow, "sad": self.sad}
 
 
-
-
 FACES: tuple[FaceSpec, ...] = (
     FaceSpec("round", ("round",), width=0.85, jaw=0.6),
     FaceSpec("round-full", ("round",), width=1.0, jaw=0.7),
@@ -212,7 +210,68 @@ HEADWEAR: tuple[LikenessSpec, ...] = (
     LikenessSpec("turban", ("turban",)),
 )
 
-PartSpec = FaceSpec | MouthSpec | EyesSpec | BrowsSpec | LikenessSpec
+# ---------------------------------------------------------------------------------------------
+# Pack-only parts: drawn when a sticker pack asks for them by name (heart eyes, a laughing
+# mouth, tears), never matched to a photo, so that a selfie never turns into a crying face.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackSpec:
+    """A part drawn only on request: written with ``"match": false`` in its metadata, so that
+    the matcher and the style indexes leave it out (pipeline.style.StylePart.matchable).
+
+    ``values`` are the expression parameters the drawing shows (for eyes and mouths; extras
+    have none): they document the part, nothing matches on them.
+    """
+
+    slug: str
+    tags: tuple[str, ...]
+    values: tuple[tuple[str, float], ...] = ()
+    match: bool = False
+
+    def params(self) -> dict[str, float]:
+        return dict(self.values)
+
+
+PACK_EYES: tuple[PackSpec, ...] = (
+    PackSpec("heart", ("open", "heart"), (("open_left", 0.8), ("open_right", 0.8))),
+    PackSpec("crying", ("closed", "crying"),
+             (("open_left", 0.0), ("open_right", 0.0), ("squint", 1.0))),
+    PackSpec("roll", ("open", "roll"), (("open_left", 0.8), ("open_right", 0.8))),
+    PackSpec("side", ("open", "side"), (("open_left", 0.5), ("open_right", 0.5))),
+    PackSpec("teary", ("open", "teary"),
+             (("open_left", 0.9), ("open_right", 0.9), ("wide", 0.5), ("squint", 0.0))),
+    PackSpec("sleep", ("closed", "sleep"), (("open_left", 0.0), ("open_right", 0.0))),
+    PackSpec("star", ("wide", "star"),
+             (("open_left", 1.0), ("open_right", 1.0), ("wide", 1.0), ("squint", 0.0))),
+)
+
+PACK_MOUTHS: tuple[PackSpec, ...] = (
+    PackSpec("laugh", ("grin", "laugh"), (("smile", 1.0), ("open", 1.0), ("width", 0.95))),
+    PackSpec("scream", ("open", "scream"), (("smile", 0.0), ("open", 1.0), ("width", 0.3))),
+    PackSpec("wobble", ("frown", "wobble"), (("smile", 0.0), ("frown", 0.6), ("width", 0.45))),
+    PackSpec("shush", ("kiss", "shush"), (("smile", 0.05), ("width", 0.1), ("pucker", 1.0))),
+)
+
+EXTRAS: tuple[PackSpec, ...] = (
+    PackSpec("tear", ("tear",)),
+    PackSpec("tears", ("tears",)),
+    PackSpec("tears-joy", ("tears_joy",)),
+    PackSpec("sweat", ("sweat",)),
+    PackSpec("blush", ("blush",)),
+    PackSpec("hearts", ("hearts",)),
+    PackSpec("kiss-heart", ("kiss_heart",)),
+    PackSpec("zzz", ("zzz",)),
+    PackSpec("anger", ("anger",)),
+    PackSpec("sparkles", ("sparkles",)),
+    PackSpec("party", ("party",)),
+    PackSpec("hand-chin", ("hand_chin",)),
+    PackSpec("shush", ("shush",)),
+    PackSpec("hug", ("hug",)),
+)
+
+PartSpec = FaceSpec | MouthSpec | EyesSpec | BrowsSpec | LikenessSpec | PackSpec
 
 # Every kind a style may draw, in the order the part files are generated.
 SPECS: dict[str, tuple[PartSpec, ...]] = {
@@ -224,4 +283,11 @@ SPECS: dict[str, tuple[PartSpec, ...]] = {
     "facial_hair": FACIAL_HAIRS,
     "glasses": GLASSES,
     "headwear": HEADWEAR,
+}
+
+# The pack-only parts by kind; a style draws them with ``Style.pack`` (every built-in does).
+PACK_SPECS: dict[str, tuple[PackSpec, ...]] = {
+    "eyes": PACK_EYES,
+    "mouth": PACK_MOUTHS,
+    "extras": EXTRAS,
 }
