@@ -139,3 +139,23 @@ def test_bench_pipeline_prints_stage_figures(bench):
     for stage in ("decode", "analyze", "render", "total", "landmarker alone"):
         assert stage in result.stdout
     assert "whole pipeline / landmarker alone:" in result.stdout
+
+
+def test_evaluate_reports_likeness_accuracy_beside_expressions(tmp_path):
+    rows = ["image,mouth,glasses,facial_hair,headwear,hair_length",
+            f"{FIXTURES / 'likeness_sunglasses.jpg'},neutral,sunglasses,,none,",
+            f"{FIXTURES / 'likeness_beard.jpg'},neutral,none,beard,none,",
+            f"{FIXTURES / 'likeness_cap.jpg'},open,none,none,cap,",
+            f"{FIXTURES / 'likeness_bald.jpg'},grin,none,none,none,none"]
+    labels = tmp_path / "both.csv"
+    labels.write_text("\n".join(rows) + "\n")
+    result = moji("evaluate", str(labels), "--likeness-method", "basic",
+                  "--out", str(tmp_path / "ev"))
+    assert result.returncode == 0, result.stderr
+    assert "mouth 4-class accuracy:" in result.stdout  # the expression report still comes
+    assert "== likeness ==" in result.stdout and "basic" in result.stdout
+    report = json.loads((tmp_path / "ev" / "likeness.json").read_text())
+    basic = report["methods"]["basic"]
+    assert report["photos"] == 4 and basic["ran_as"] == "basic"
+    assert basic["glasses"]["count"] == 4 and basic["headwear_any"]["count"] == 4
+    assert 0 <= basic["glasses"]["balanced_accuracy"] <= 1
