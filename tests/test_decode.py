@@ -76,3 +76,86 @@ def test_tiny_image_is_refused():
     with pytest.raises(MojiError) as err:
         decode_image(png_bytes(Image.new("RGB", (8, 8))))
     assert err.value.code == "bad_image"
+
+
+def test_one_pixel_is_too_small_to_hold_a_face():
+    with pytest.raises(MojiError) as err:
+        decode_image(png_bytes(Image.new("RGB", (1, 1))))
+    assert err.value.code == "bad_image" and "too small to hold a face" in err.value.message
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "I;16", "P"])
+def test_strip_by_strip_decoding_matches_decoding_at_once(monkeypatch, mode):
+    import pipeline.decode as decode
+
+    photo = _photo().resize((1000, 760))
+    if mode == "RGBA":
+        photo = photo.convert("RGBA")
+        photo.putalpha(Image.linear_gradient("L").resize(photo.size))
+    elif mode == "I;16":
+        arr = np.asarray(photo.convert("L"), dtype=np.uint16) * 200
+        photo = Image.frombytes("I;16", photo.size, arr.astype("<u2").tobytes())
+    else:
+        photo = photo.convert("P")
+    data = png_bytes(photo)
+    at_once = decode_image(data, max_side=600).rgb
+    monkeypatch.setattr(decode, "STRIP_BYTES", 64 * 1024)  # about 16 rows a strip
+    in_strips = decode_image(data, max_side=600).rgb
+    assert in_strips.shape == at_once.shape == (456, 600, 3)
+    diff = np.abs(in_strips.astype(int) - at_once.astype(int))
+    assert diff.mean() < 1.0 and np.percentile(diff, 99.9) <= 8
+
+
+_HUGE_PNGS = r'''
+import json, resource, struct, sys, time, zlib
+sys.path.insert(0, sys.argv[1])
+from pipeline.decode import decode_image
+from pipeline.errors import MojiError
+
+def png(width, height, colour_type, depth, channels):
+    """A flat PNG written a row at a time: a few hundred KB, never whole in memory."""
+    def chunk(kind, body):
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+    row = b"\x00" + b"\x80" * (width * channels * depth // 8)
+    z = zlib.compressobj(6)
+    idat = b"".join([z.compress(row) for _ in range(height)] + [z.flush()])
+    header = struct.pack(">IIBBBBB", width, height, depth, colour_type, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat)
+            + chunk(b"IEND", b""))
+
+cases = {"grey16": (10900, 10900, 0, 16, 1), "rgba": (10900, 10900, 6, 8, 4),
+         "grey16_small": (8000, 6000, 0, 16, 1)}
+data = png(*cases[sys.argv[2]])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+try:
+    outcome = "ok %dx%d" % decode_image(data).size
+except MojiError as exc:
+    outcome = exc.code
+seconds = time.perf_counter() - start
+grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+print(json.dumps({"outcome": outcome, "seconds": seconds, "mb": grown, "kb": len(data) // 1024}))
+'''
+
+
+@pytest.mark.parametrize("case, outcome", [
+    ("grey16", "too_large"),  # 10900x10900 16-bit: 253 KB of file, 227 MB decoded
+    ("rgba", "too_large"),  # 10900x10900 RGBA: 453 MB decoded
+    ("grey16_small", "ok 4096x3072"),  # 8000x6000 16-bit: 92 MB decoded, then reduced
+])
+def test_huge_pngs_are_refused_or_decoded_in_bounded_memory(case, outcome):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    run = subprocess.run([sys.executable, "-c", _HUGE_PNGS, root, case], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["outcome"] == outcome
+    # the decoded photo (at most MAX_DECODE_BYTES, 192 MB), the output and one strip
+    assert result["mb"] < 260, result
+    assert result["seconds"] < (0.5 if outcome == "too_large" else 4.0), result
