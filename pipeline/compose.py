@@ -7,6 +7,7 @@ import functools
 import io
 import re
 import struct
+import sys
 import zlib
 from collections import OrderedDict
 from typing import TYPE_CHECKING
@@ -205,10 +206,26 @@ _LAYERS: OrderedDict[tuple, tuple] = OrderedDict()
 MAX_LAYERS = 256
 
 
+def _rasterise(svg: str, size: int):
+    """An SVG document as a PIL RGBA image read straight from CairoSVG's cairo surface: no PNG
+    encode and decode in between (cairo's write_to_png was about 80% of a cold layer)."""
+    import cairosvg.parser
+    import cairosvg.surface
+    from PIL import Image
+
+    if sys.byteorder != "little":  # cairo's pixels are native-endian: read them through a PNG
+        return Image.open(io.BytesIO(render_png.__wrapped__(svg, size))).convert("RGBA")
+    tree = cairosvg.parser.Tree(bytestring=svg.encode())
+    surface = cairosvg.surface.PNGSurface(tree, None, 96, output_width=size, output_height=size)
+    surface.cairo.flush()
+    cairo = surface.cairo  # ARGB32, premultiplied, native (little) endian: Pillow's "BGRa"
+    return Image.frombuffer("RGBA", (cairo.get_width(), cairo.get_height()),
+                            bytes(cairo.get_data()), "raw", "BGRa", cairo.get_stride(), 1)
+
+
 def _layer(style: Style, part: StylePart, layer: str, colours: Colours, size: int):
     """One layer of a part rasterised alone over the sticker's view box and cropped to what it
     covers: (PIL RGBA image, (x, y) of its top-left corner on the sticker)."""
-    from PIL import Image
 
     body = part.layers[layer]
     lowered = body.lower()
@@ -220,8 +237,7 @@ def _layer(style: Style, part: StylePart, layer: str, colours: Colours, size: in
         return _LAYERS[key]
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
            f'viewBox="{STICKER_VIEWBOX}" width="{size}" height="{size}">{body}</svg>')
-    image = Image.open(io.BytesIO(render_png.__wrapped__(_recolour(svg, colours), size)))
-    image = image.convert("RGBA")
+    image = _rasterise(_recolour(svg, colours), size)
     box = image.getbbox() or (0, 0, 1, 1)
     _LAYERS[key] = (image.crop(box), box[:2])
     if len(_LAYERS) > MAX_LAYERS:

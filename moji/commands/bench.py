@@ -26,6 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_pipe.add_argument("--likeness-method", default=None, choices=("auto", "bisenet", "basic"),
                         help="likeness measure to time (default: $MOJI_LIKENESS or auto)")
     p_pipe.set_defaults(func=run_pipeline)
+    from moji.commands.bench_faces import register_bench as register_faces
+    register_faces(sub)
+    from moji.commands.bench_pack import register_bench as register_pack
+    register_pack(sub)
     try:
         from moji.commands.bench_e2e import register_bench
     except ModuleNotFoundError:
