@@ -35,7 +35,7 @@ from worker.i18n import N_, _
 from worker.redact import install as install_redaction
 
 from . import handlers
-from .keyboards import LANGUAGE_PREFIX, ME_PREFIX, STYLE_PREFIX
+from .keyboards import LANGUAGE_PREFIX, ME_PREFIX, PACK_PREFIX, STYLE_PREFIX
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ COMMANDS = [  # (command, description in English: registered in every language a
     ("start", N_("What Moji does")),
     ("me", N_("See your look and correct it")),
     ("style", N_("Pick an art style")),
-    ("pack", N_("Add your last sticker to your pack")),
+    ("pack", N_("Make your own sticker pack")),
     ("emoji", N_("In groups: make a sticker of the photo you reply to")),
     ("language", N_("Choose my language")),
     ("forget", N_("Delete everything Moji keeps about you")),
@@ -115,6 +115,10 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
     image = filters.PHOTO | filters.Document.IMAGE
     emoji_caption = filters.CaptionRegex(r"^/emoji(@\w+)?(\s|$)")
     mentions = filters.Entity("mention") | filters.CaptionEntity("mention")
+    fresh = ~filters.UpdateType.EDITED  # an edit is not a new request (handlers.edited_photo)
+    other = ((filters.TEXT & ~filters.COMMAND) | filters.VIDEO | filters.VIDEO_NOTE
+             | filters.VOICE | filters.AUDIO | filters.Sticker.ALL | filters.ANIMATION
+             | filters.LOCATION | filters.CONTACT)
 
     # group -1 runs first for every update: it sets the language the other handlers speak
     application.add_handler(TypeHandler(Update, handlers.set_language), group=-1)
@@ -126,15 +130,23 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
     application.add_handler(CommandHandler("pack", handlers.pack_command))
     application.add_handler(CommandHandler("stats", handlers.stats_command))
     application.add_handler(CommandHandler("language", handlers.language_command))
-    application.add_handler(CommandHandler("emoji", handlers.emoji_command))
-    application.add_handler(MessageHandler(image & emoji_caption, handlers.emoji_command))
-    application.add_handler(MessageHandler(private & image, handlers.photo))
-    application.add_handler(MessageHandler(private & filters.Document.ALL, handlers.not_a_photo))
-    application.add_handler(MessageHandler(filters.ChatType.GROUPS & mentions, handlers.mention))
+    application.add_handler(CommandHandler("emoji", handlers.emoji_command, filters=fresh))
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED & image
+                                           & (private | emoji_caption), handlers.edited_photo))
+    application.add_handler(MessageHandler(fresh & image & emoji_caption,
+                                           handlers.emoji_command))
+    application.add_handler(MessageHandler(fresh & private & image, handlers.photo))
+    application.add_handler(MessageHandler(fresh & private & filters.Document.ALL,
+                                           handlers.not_a_photo))
+    application.add_handler(MessageHandler(fresh & private & other, handlers.other_message))
+    application.add_handler(MessageHandler(fresh & filters.ChatType.GROUPS & mentions,
+                                           handlers.mention))
     application.add_handler(CallbackQueryHandler(handlers.style_button, pattern=f"^{STYLE_PREFIX}"))
     application.add_handler(CallbackQueryHandler(handlers.me_button, pattern=f"^{ME_PREFIX}"))
     application.add_handler(CallbackQueryHandler(handlers.language_button,
                                                  pattern=f"^{LANGUAGE_PREFIX}"))
+    application.add_handler(CallbackQueryHandler(handlers.pack_button,
+                                                 pattern=f"^{PACK_PREFIX}"))
     application.add_handler(InlineQueryHandler(handlers.inline_query))
     application.add_handler(CallbackQueryHandler(handlers.unknown_button))  # answer the rest
     application.add_error_handler(handlers.error_handler)
@@ -171,6 +183,6 @@ def _run(application: Application, settings: Settings) -> None:
 def main(settings: Settings | None = None) -> int:
     """Build the bot from the environment and run it."""
     settings = settings or Settings.from_env()
-    install_redaction(settings.token)
+    install_redaction(settings.token, settings.webhook_secret)
     run(build_application(settings), settings)
     return 0

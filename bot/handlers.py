@@ -18,6 +18,7 @@ import re
 import time
 from typing import Any
 
+from redis.exceptions import RedisError
 from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultCachedSticker,
@@ -31,10 +32,13 @@ from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from pipeline.errors import MojiError
+from pipeline.pack import PACK
 from pipeline.style import list_styles, load_style
-from worker import i18n, identity
+from worker import i18n, identity, packs
 from worker.i18n import N_, _, ngettext
 from worker.jobs import USER_MESSAGES, IdentityRequest, StickerRequest
+from worker.packs import CALLBACK_MAKE, PackRequest
 
 from . import inline
 from .keyboards import LANGUAGE_PREFIX, STYLE_PREFIX, language_keyboard, markup, style_keyboard
@@ -56,7 +60,7 @@ HELP = N_(
     "keep it and bring only the expression.\n\n"
     "/me - see your look and correct it\n"
     "/style - pick an art style\n"
-    "/pack - add your last sticker to your own sticker pack\n"
+    "/pack - make your own sticker pack: you, in every expression\n"
     "/language - choose my language\n"
     "/forget - delete everything I keep about you\n"
     "/help - this message\n\n"
@@ -65,6 +69,17 @@ HELP = N_(
     "In groups: reply to a photo with /emoji (or mention me), or send a photo with /emoji as "
     "its caption. /pack there adds to the group's pack."
 )
+
+
+TROUBLE = N_("I'm having trouble right now and couldn't take your photo. Please send it again "
+             "in a minute.")
+WHAT_I_TAKE = N_("I make stickers from photos: send me a selfie, as a photo or as a JPEG/PNG "
+                 "file. /help says more.")
+NO_HEIC = N_("I can't read HEIC photos. Send it as a photo (not as a file), or as a JPEG or PNG "
+             "file.")
+EDITED = N_("I make stickers from new messages only: send the new photo as a new message.")
+LIMITED_REACTION = "🥱"  # each photo over the rate limit after the first "slow down" message
+STYLE_ECHO_MAX = 40  # characters of an unknown /style name repeated back
 
 
 NO_LOOK = N_("I don't know your look yet: send me a selfie first. I'll keep your hair, face shape, "
@@ -164,6 +179,28 @@ async def not_a_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         _("That file isn't an image. Send me a selfie as a photo or as a JPEG/PNG file."))
 
 
+async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Text, a video, a voice note, a sticker... in a private chat: say what I take."""
+    await update.effective_message.reply_text(_(WHAT_I_TAKE))
+
+
+async def edited_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message with an image: a new caption is ignored; a replaced photo is not
+    taken (its message was answered already), and the person is told to send it anew."""
+    message = update.effective_message
+    file = message.photo[-1] if message.photo else message.document
+    if file is None:
+        return
+    try:
+        seen = await asyncio.to_thread(_store(context).edited_photo, message.chat.id,
+                                       message.message_id, file.file_unique_id)
+    except RedisError as exc:
+        log.warning("edited message not checked: %s", exc)
+        return
+    if seen == "replaced":
+        await message.reply_text(_(EDITED))
+
+
 async def emoji_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/emoji replying to a photo, or as a photo's caption: a sticker in this chat."""
     message = update.effective_message
@@ -192,9 +229,11 @@ async def style_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if context.args:
         wanted = context.args[0].strip().lower()
         if wanted not in names:
+            shown = (wanted if len(wanted) <= STYLE_ECHO_MAX
+                     else wanted[:STYLE_ECHO_MAX - 1] + "…")
             await update.effective_message.reply_text(
                 _("There is no style {name}. Choose from: {names}.").format(
-                    name=repr(wanted), names=", ".join(names)))
+                    name=repr(shown), names=", ".join(names)))
             return
         await asyncio.to_thread(store.set_style, user.id, wanted)
         await update.effective_message.reply_text(
@@ -318,7 +357,68 @@ async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def pack_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/pack: add the user's last sticker to their sticker set (in a group: the group's set)."""
+    """/pack: in a private chat, make (or redraw) the person's own pack of 24 stickers; in a
+    group, add the person's last sticker there to the group's pack."""
+    chat = update.effective_chat
+    if chat.type == ChatType.PRIVATE:
+        reply = await _queue_pack(update, context, update.effective_user, chat.id)
+        await update.effective_message.reply_text(reply)
+        return
+    await _group_pack(update, context)
+
+
+async def pack_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """"Make my pack" under a person's first sticker: the same as /pack in their chat."""
+    query = update.callback_query
+    user, card = query.from_user, query.message
+    if query.data != CALLBACK_MAKE or card is None or card.chat.id != user.id:
+        await query.answer(_("That button doesn't work any more."))
+        return
+    reply = await _queue_pack(update, context, user, card.chat.id)
+    await query.answer()
+    await context.bot.send_message(card.chat.id, reply)
+
+
+async def _queue_pack(update: Update, context: ContextTypes.DEFAULT_TYPE, user: Any,
+                      chat_id: int) -> str:
+    """Queue the person's pack (worker.packs); returns what to tell them."""
+    store = _store(context)
+    kept = await asyncio.to_thread(store.identity_of, user.id)
+    if kept is None:
+        return _("Your pack is drawn from your look: send me a selfie first, then /pack.")
+    style = await asyncio.to_thread(store.style_of, user.id, _default_style())
+    try:
+        chosen = load_style(style)
+    except MojiError:  # a style that was removed: the worker says so
+        chosen = None
+    record = await asyncio.to_thread(store.sticker_set, user.id)
+    if chosen is not None and packs.up_to_date(record, packs.pack_stamp(chosen, kept.version)):
+        link = f"https://t.me/addstickers/{record['name']}"
+        return _(packs.PACK_MESSAGES["same"]).format(link=link)
+    req = PackRequest(chat_id=chat_id, user_id=user.id, style=style, received_at=time.time(),
+                      language=i18n.current())
+    title = _("{name}'s Moji").format(name=user.first_name)[:64]
+    result = await asyncio.to_thread(store.submit_pack, req, title)
+    if result.outcome == "queued":
+        context.application.create_task(
+            context.bot.send_chat_action(chat_id, ChatAction.CHOOSE_STICKER), update=update)
+        return ngettext("Making your pack: {n} sticker of you in the {style} style. It takes "
+                        "a few seconds...",
+                        "Making your pack: {n} stickers of you in the {style} style. It takes "
+                        "a few seconds...", len(PACK)).format(
+                            n=len(PACK), style=chosen.title if chosen else style)
+    if result.outcome == "running":
+        return _("I'm making your pack already: it's on its way.")
+    if result.outcome == "limited":
+        s = store.settings
+        return _("Slow down a little: I make up to {count} stickers per {seconds} seconds for "
+                 "each person. Send /pack again in a moment.").format(count=s.rate_count,
+                                                                     seconds=s.rate_period)
+    return _("I'm busy right now. Send /pack again in a minute.")
+
+
+async def _group_pack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/pack in a group: add the person's last sticker there to the group's sticker set."""
     store, user, chat = _store(context), update.effective_user, update.effective_chat
     message = update.effective_message
     last = await asyncio.to_thread(store.last_sticker, chat.id, user.id)
@@ -353,7 +453,7 @@ async def pack_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         text = str(exc).lower()
         if existing and "stickerset_invalid" in text:  # the set was deleted: start a new one
             await asyncio.to_thread(store.forget_sticker_set, chat.id)
-            await pack_command(update, context)
+            await _group_pack(update, context)
             return
         if "too_much" in text or "too much" in text:
             reply = _("The pack is full ({count} stickers).").format(count=MAX_STICKERS_PER_SET)
@@ -419,6 +519,7 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
 
 # --- helpers ------------------------------------------------------------------------------------
 
+_HEIC = re.compile(r"\.(heic|heif)$", re.I)
 _IMAGE_NAME = re.compile(r"\.(jpe?g|png|webp|heic|heif|bmp|gif|tiff?)$", re.I)
 
 
@@ -447,19 +548,31 @@ async def make_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE,
     """Queue a sticker for the image in `target`, or answer at once (cache, limits, errors)."""
     received = time.time()
     store, user, chat = _store(context), update.effective_user, update.effective_chat
+    # a channel post has no sender: the channel stands for the person
+    user_id = user.id if user is not None else chat.id
     if target.photo:
         file = target.photo[-1]
     else:
         file = target.document
+        if _HEIC.search(file.file_name or "") or (file.mime_type or "").lower() in (
+                "image/heic", "image/heif"):
+            await target.reply_text(_(NO_HEIC))
+            return
     if file.file_size and file.file_size > MAX_DOWNLOAD:
         await target.reply_text(_("That file is too big: bots can download files up to 20 MB. "
                                   "Send a smaller photo."))
         return
-    style = await asyncio.to_thread(store.style_of, user.id, _default_style())
-    req = StickerRequest(chat_id=chat.id, user_id=user.id, message_id=target.message_id,
-                         file_id=file.file_id, file_unique_id=file.file_unique_id, style=style,
-                         chat_type=chat.type, received_at=received, language=i18n.current())
-    result = await asyncio.to_thread(store.submit, req)
+    try:
+        style = await asyncio.to_thread(store.style_of, user_id, _default_style())
+        req = StickerRequest(chat_id=chat.id, user_id=user_id, message_id=target.message_id,
+                             file_id=file.file_id, file_unique_id=file.file_unique_id,
+                             style=style, chat_type=chat.type, received_at=received,
+                             language=i18n.current())
+        result = await asyncio.to_thread(store.submit, req)
+    except RedisError as exc:  # Redis restarting: nothing was queued, so say so
+        log.warning("photo in chat %s not queued: %s", chat.id, exc)
+        await target.reply_text(_(TROUBLE))
+        return
     if result.outcome == "cached":
         entry = result.cached
         if "file_id" in entry:
@@ -471,13 +584,15 @@ async def make_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE,
             await target.reply_text(_(USER_MESSAGES[code]) if code in USER_MESSAGES
                                     else _("I couldn't make a sticker of that."))
     elif result.outcome == "queued":
+        # only informational, the job is queued: a failure here must not read as an error
         if result.ahead >= 10:
-            await target.reply_text(ngettext(
+            await _quietly(target.reply_text(ngettext(
                 "Got it! {n} sticker is ahead of yours.",
-                "Got it! {n} stickers are ahead of yours.", result.ahead).format(n=result.ahead))
+                "Got it! {n} stickers are ahead of yours.", result.ahead).format(n=result.ahead)))
         else:  # in the background: a throttled chat action must not hold up the next photo
             context.application.create_task(
-                context.bot.send_chat_action(chat.id, ChatAction.CHOOSE_STICKER), update=update)
+                _quietly(context.bot.send_chat_action(chat.id, ChatAction.CHOOSE_STICKER)),
+                update=update)
     elif result.outcome == "limited":
         if result.notify:
             s = store.settings
@@ -485,8 +600,19 @@ async def make_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE,
                 "Slow down a little: I make up to {count} stickers per {seconds} seconds for "
                 "each person. Try again in a moment.").format(count=s.rate_count,
                                                               seconds=s.rate_period))
+        else:  # told already in this window: a reaction, so no photo goes unanswered
+            await _quietly(target.set_reaction(LIMITED_REACTION))
     else:
         await target.reply_text(_("I'm busy right now. Please try again in a minute."))
+
+
+async def _quietly(call: Any) -> None:
+    """Await a call whose failure (a timeout, a flood limit) must not reach the error handler:
+    the informational replies around a queued photo."""
+    try:
+        await call
+    except TelegramError as exc:
+        log.info("informational reply not sent: %s", exc)
 
 
 async def _set_markup(query: Any, keyboard: InlineKeyboardMarkup | None) -> None:

@@ -14,10 +14,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from worker.identity import CALLBACK_PREFIX as ME_PREFIX
 
 STYLE_PREFIX = "style:"
+PACK_PREFIX = "pack:"  # the "Make my pack" button (worker.packs.CALLBACK_MAKE)
 LANGUAGE_PREFIX = "lang:"
 
-__all__ = ["LANGUAGE_PREFIX", "ME_PREFIX", "STYLE_PREFIX", "language_keyboard", "markup",
-           "style_keyboard"]
+__all__ = ["LANGUAGE_PREFIX", "ME_PREFIX", "PACK_PREFIX", "STYLE_PREFIX", "language_keyboard",
+           "markup", "style_keyboard"]
 
 
 def style_keyboard(styles: list[tuple[str, str]], current: str) -> InlineKeyboardMarkup:

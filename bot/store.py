@@ -18,17 +18,25 @@ from rq.callbacks import Callback
 from worker import identity
 from worker.config import Keys, Settings, redis_connection
 from worker.jobs import INLINE_MAX, IdentityRequest, StickerRequest
+from worker.packs import PackRequest
 
 
 @dataclass
 class Submission:
     """What became of a photo: answered from the cache, queued, rate-limited, or refused (busy)."""
 
-    outcome: str  # "cached" | "queued" | "limited" | "busy"
+    outcome: str  # "cached" | "queued" | "limited" | "busy" | "running" (a pack in the making)
     cached: dict[str, Any] | None = None
     job_id: str = ""
     ahead: int = 0  # jobs ahead of this one in the queue
     notify: bool = True  # limited: tell the user (only once per window)
+
+
+def retry_intervals(settings: Settings) -> list[int]:
+    """The wait before each retry: the first retry waits retry_delays[0], and so on (RQ reads
+    the list from its end as retries run out, so it is exactly job_retries long)."""
+    delays = settings.retry_delays or (0,)
+    return [delays[min(i, len(delays) - 1)] for i in range(settings.job_retries)]
 
 
 class Store:
@@ -107,9 +115,23 @@ class Store:
         refused = self._refusal(req.user_id, member, None, queued=queued)
         if refused:
             return refused
-        return self._enqueue(req.user_id, "worker.jobs.make_sticker", req.to_dict(), queued,
-                             f"sticker chat={req.chat_id} msg={req.message_id} "
-                             f"style={req.style}")
+        submission = self._enqueue(req.user_id, "worker.jobs.make_sticker", req.to_dict(),
+                                   queued, f"sticker chat={req.chat_id} msg={req.message_id} "
+                                   f"style={req.style}")
+        # an edit of this message tells a new caption from a new photo by this (edited_photo)
+        seen = Keys.seen(req.chat_id, req.message_id)
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(seen, req.file_unique_id, ex=2 * 24 * 3600)
+            if req.chat_type == "private":  # a key named after the person: /forget drops it
+                identity.remember_keys(pipe, req.user_id, [seen], self.settings.cache_ttl)
+            pipe.execute()
+        return submission
+
+    def edited_photo(self, chat_id: int, message_id: int, file_unique_id: str) -> str:
+        """An edited message with an image: "same" (only its caption changed, or it was never
+        queued) or "replaced" (another image than the one queued)."""
+        seen = self.redis.get(Keys.seen(chat_id, message_id))
+        return "replaced" if seen and seen.decode() != file_unique_id else "same"
 
     def submit_identity(self, req: IdentityRequest) -> Submission:
         """Queue an identity sticker (/me, a corrected trait): rate-limited like photos."""
@@ -125,6 +147,29 @@ class Store:
                 return refused
             return self._enqueue(req.user_id, "worker.jobs.identity_sticker", req.to_dict(),
                                  results[-1], f"identity chat={req.chat_id} style={req.style}")
+
+    def submit_pack(self, req: PackRequest, title: str) -> Submission:
+        """Queue a person's pack (worker.packs): one at a time per person ("running" while
+        one is being made), rate-limited like photos. `title` names a new set."""
+        from worker import packs
+
+        with self._submit_lock:
+            pending = packs.pending_key(req.user_id)
+            if not self.redis.set(pending, json.dumps({"title": title}, ensure_ascii=False),
+                                  nx=True, ex=packs.PENDING_TTL):
+                return Submission("running")
+            now = time.time()
+            member = f"{now:.6f}:{req.chat_id}:pack"
+            with self.redis.pipeline(transaction=False) as pipe:
+                count = self._count(pipe, req.user_id, member, now)
+                pipe.llen(self.queue.key)
+                results = pipe.execute()
+            refused = self._refusal(req.user_id, member, count(results), queued=results[-1])
+            if refused:
+                self.redis.delete(pending)
+                return refused
+            return self._enqueue(req.user_id, "worker.jobs.build_pack", req.to_dict(),
+                                 results[-1], f"pack user={req.user_id} style={req.style}")
 
     def _count(self, pipe: Any, user_id: int, member: str, now: float) -> Any:
         """Add a request to the person's sliding window (photos accepted in the last
@@ -167,7 +212,10 @@ class Store:
         job = self.queue.enqueue(
             function, payload,
             job_timeout=s.job_timeout, result_ttl=600, failure_ttl=7 * 24 * 3600,
-            retry=Retry(max=s.job_retries) if s.job_retries > 0 else None,
+            # retried later, not at once: a Bot API outage or a Redis restart has time to end
+            # (the delayed retries are queued again by worker.runtime.reap)
+            retry=(Retry(max=s.job_retries, interval=retry_intervals(s))
+                   if s.job_retries > 0 else None),
             on_failure=Callback("worker.jobs.on_failure"),
             description=description,
         )

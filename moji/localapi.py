@@ -9,10 +9,13 @@ The test side plays the users: `send_photo`, `send_text`, `press_button`, `inlin
 updates, which
 the bot receives through getUpdates long polling, or as POSTs to its webhook after setWebhook.
 Every call the bot and the workers make is recorded (`calls`, `wait_for`), faults can be
-injected (`fail_next(method, 429, retry_after=1)`), and file downloads can be held back
+injected (`fail_next(method, 429, retry_after=1)`; `fail_for(seconds, 500)` and `outage(seconds)`
+for time windows of errors), and file downloads can be held back
 (`hold_file`) to catch a worker mid-job. Stickers are validated as documented: WEBP for
 sendSticker uploads, PNG or WEBP for sticker sets, one side 512 px, the other at most 512,
-at most 512 KB; set names end in `_by_<bot username>`.
+at most 512 KB; set names end in `_by_<bot username>`. Sticker sets: createNewStickerSet takes
+1-50 InputStickers (format static or video, 1-20 emoji, 0-20 keywords of 64 characters in
+all), addStickerToSet and replaceStickerInSet (in place) keep a set at 120 at most.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ MAX_GET_FILE = 20 * 1024 * 1024
 STICKER_SIDE = 512
 STICKER_MAX_BYTES = 512 * 1024
 SET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
-MAX_STATIC_STICKERS_PER_SET = 120
+MAX_STATIC_STICKERS_PER_SET = 120  # a set of any formats holds up to 120
+VIDEO_STICKER_MAX_BYTES = 256 * 1024
 
 
 def marked_photo(path, n: int, quality: int = 90) -> bytes:
@@ -53,6 +57,10 @@ def marked_photo(path, n: int, quality: int = 90) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality)
     return out.getvalue()
+
+
+class _Drop(Exception):
+    """fail_for(code=0): close the connection without an answer."""
 
 
 class ApiError(Exception):
@@ -178,6 +186,8 @@ class LocalBotAPI:
         self._callback_ids = itertools.count(1)
         self._sticker_sets: dict[str, dict[str, Any]] = {}
         self._faults: list[dict[str, Any]] = []
+        self._windows: list[dict[str, Any]] = []  # fail_for: time windows of errors
+        self._delays: list[dict[str, Any]] = []  # delay_reply
         self._holds: dict[str, asyncio.Event] = {}
         self._new_update: asyncio.Event | None = None
         self._poller: asyncio.Future | None = None
@@ -296,6 +306,53 @@ class LocalBotAPI:
             fields.update({"caption": caption, **_entities(caption, "caption_")})
         return self._run(self._incoming(user, chat, fields, reply_to))
 
+    def send_message(self, user: dict, fields: dict[str, Any], chat: dict | None = None) -> dict:
+        """The user sends a message of any other kind: `fields` such as {"voice": {...}},
+        {"sticker": {...}}, {"video": {...}} (file fields are taken as given)."""
+        return self._run(self._incoming(user, chat, dict(fields), None))
+
+    def edit_message(self, message: dict, **changes: Any) -> dict:
+        """The sender edits a message (a new caption, or another photo: `image=` bytes); the
+        bot gets an edited_message update."""
+        return self._run(self._edit(message, changes))
+
+    def channel(self, chat_id: int, title: str = "News") -> dict:
+        chat = {"id": chat_id, "type": "channel", "title": title}
+        self._chats[chat_id] = chat
+        return chat
+
+    def channel_post(self, chat: dict, image: bytes | None = None,
+                     caption: str | None = None, text: str | None = None) -> dict:
+        """A post in a channel the bot administers: no `from`, a `sender_chat`."""
+        return self._run(self._channel_post(chat, image, caption, text))
+
+    async def _edit(self, message: dict, changes: dict[str, Any]) -> dict:
+        edited = dict(message, edit_date=int(time.time()))
+        image = changes.pop("image", None)
+        if image is not None:
+            edited["photo"] = await self._store_photo(image)
+        if "caption" in changes:
+            edited.update({"caption": changes.pop("caption"),
+                           **_entities(edited.get("caption") or "", "caption_")})
+        edited.update(changes)
+        self._messages[(edited["chat"]["id"], edited["message_id"])] = edited
+        await self._push({"edited_message": edited})
+        return edited
+
+    async def _channel_post(self, chat: dict, image: bytes | None, caption: str | None,
+                            text: str | None) -> dict:
+        post: dict[str, Any] = {"message_id": self._next_message_id(chat["id"]),
+                                "date": int(time.time()), "chat": chat, "sender_chat": chat}
+        if image is not None:
+            post["photo"] = await self._store_photo(image)
+        if caption:
+            post.update({"caption": caption, **_entities(caption, "caption_")})
+        if text:
+            post.update({"text": text, **_entities(text, "")})
+        self._messages[(chat["id"], post["message_id"])] = post
+        await self._push({"channel_post": post})
+        return post
+
     def send_document(self, user: dict, data: bytes, file_name: str, mime_type: str,
                       chat: dict | None = None, caption: str | None = None) -> dict:
         """The user sends a file ("send as file": no recompression)."""
@@ -359,6 +416,35 @@ class LocalBotAPI:
                            else "Internal Server Error" if code >= 500 else "Bad Request")
         self._faults.append({"method": method, "code": code, "retry_after": retry_after,
                              "times": times, "description": description})
+
+    def fail_for(self, seconds: float, code: int = 500, methods: tuple[str, ...] | None = None,
+                 files: bool | None = None, updates: bool = False,
+                 retry_after: int | None = None,
+                 description: str | None = None) -> None:
+        """For the next `seconds`, answer every call of `methods` (None: all methods) with
+        `code`: 500/502 for an outage, 429 with `retry_after`, or 0 for a server that drops
+        connections (the client sees a transport error). File downloads fail too when no
+        `methods` are named (or with `files`); getUpdates only with `updates` (the bot's
+        polling survives outages by itself)."""
+        if files is None:
+            files = methods is None
+        if description is None:
+            description = (f"Too Many Requests: retry after {retry_after}" if code == 429
+                           else "Bad Gateway" if code == 502 else "Internal Server Error")
+        self._windows.append({"until": time.monotonic() + seconds, "code": code,
+                              "methods": set(methods) if methods else None, "files": files,
+                              "updates": updates, "retry_after": retry_after,
+                              "description": description})
+
+    def delay_reply(self, method: str, seconds: float, times: int = 1) -> None:
+        """The next `times` calls of `method` are carried out at once (a sticker is sent) but
+        answered `seconds` later: to kill a worker after its send succeeded and before it
+        knows."""
+        self._delays.append({"method": method, "seconds": seconds, "times": times})
+
+    def outage(self, seconds: float, code: int = 502) -> None:
+        """The Bot API is down for `seconds`: every method but getUpdates, and downloads."""
+        self.fail_for(seconds, code)
 
     def hold_file(self, file_unique_id: str) -> None:
         """Downloads of this file wait until release_file (to catch a worker mid-job)."""
@@ -581,9 +667,27 @@ class LocalBotAPI:
             call.at = time.perf_counter()
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
-            self._inject_fault(method)
+            try:
+                self._inject_fault(method)
+            except _Drop:
+                call.ok, call.error = False, "connection dropped"
+                with self._cond:
+                    self.calls.append(call)
+                    self._cond.notify_all()
+                if request.transport is not None:
+                    request.transport.close()
+                return web.Response(status=503)
             result = await handler(params)
             call.result = result
+            delay = next((d for d in self._delays if d["method"] == method and d["times"] > 0),
+                         None)
+            if delay is not None:
+                delay["times"] -= 1
+                with self._cond:  # the call took effect: record it before the late answer
+                    self.calls.append(call)
+                    self._cond.notify_all()
+                await asyncio.sleep(delay["seconds"])
+                return web.json_response({"ok": True, "result": result})
             body: dict[str, Any] = {"ok": True, "result": result}
             status = 200
         except ApiError as exc:
@@ -599,7 +703,28 @@ class LocalBotAPI:
                 self.served_at.setdefault(update["update_id"], now)
         return web.json_response(body, status=status)
 
+    def _window(self, method: str) -> dict[str, Any] | None:
+        now = time.monotonic()
+        for window in self._windows:
+            if window["until"] <= now:
+                continue
+            if method == "download":
+                if window["files"]:
+                    return window
+            elif method == "getUpdates":
+                if window["updates"]:
+                    return window
+            elif window["methods"] is None or method in window["methods"]:
+                return window
+        return None
+
     def _inject_fault(self, method: str) -> None:
+        window = self._window(method)
+        if window is not None:
+            if window["code"] == 0:
+                raise _Drop()
+            raise ApiError(window["code"], window["description"],
+                           window["retry_after"] if window["code"] == 429 else None)
         for fault in self._faults:
             if fault["method"] == method and fault["times"] > 0:
                 fault["times"] -= 1
@@ -614,6 +739,9 @@ class LocalBotAPI:
         if stored is None:
             return web.Response(status=404, text="Not Found")
         hold = self._holds.get(stored.file_unique_id)
+        window = self._window("download")
+        if window is not None:
+            return web.Response(status=window["code"] or 502, text="Bad Gateway")
         with self._cond:
             self.calls.append(Call("download", {"file_path": path}, {}, time.perf_counter()))
             self._cond.notify_all()
@@ -874,6 +1002,18 @@ class LocalBotAPI:
             raise bad("wrong parameter action in request")
         return True
 
+    async def _m_setmessagereaction(self, params: _Params) -> bool:
+        chat = self._chat(params)
+        message_id = params.int("message_id", required=True)
+        if (chat["id"], message_id) not in self._messages:
+            raise bad("message to react not found")
+        reaction = params.json("reaction", default=[])
+        if not isinstance(reaction, list) or len(reaction) > 1 or not all(
+                isinstance(r, dict) and r.get("type") in ("emoji", "custom_emoji", "paid")
+                for r in reaction):
+            raise bad("REACTION_INVALID")
+        return True
+
     async def _m_sendphoto(self, params: _Params) -> dict[str, Any]:
         chat = self._chat(params)
         caption = self._text(params, "caption", 1024, required=False)
@@ -999,17 +1139,57 @@ class LocalBotAPI:
         return name
 
     async def _input_sticker(self, spec: Any, params: _Params) -> dict[str, Any]:
+        """An InputSticker as documented: format static (PNG/WEBP) or video (WEBM), 1-20
+        emoji, 0-20 keywords of 64 characters in all; its file an upload, an attach:// part
+        or a file_id. The sticker keeps its emoji_list and keywords (sticker_set() shows them;
+        getStickerSet, like Telegram, shows only the first emoji)."""
         if not isinstance(spec, dict) or "sticker" not in spec:
             raise bad("can't parse InputSticker JSON object")
-        if spec.get("format") != "static":
-            raise bad("only static stickers are supported by this server")
+        fmt = spec.get("format")
+        if fmt not in ("static", "video"):
+            raise bad("STICKER_FORMAT_INVALID" if fmt is not None
+                      else "InputSticker format must be specified")
         emojis = spec.get("emoji_list") or []
-        if not 1 <= len(emojis) <= 20:
+        if (not isinstance(emojis, list) or not 1 <= len(emojis) <= 20
+                or not all(isinstance(e, str) and e for e in emojis)):
             raise bad("STICKER_EMOJI_INVALID")
+        keywords = spec.get("keywords") or []
+        if (not isinstance(keywords, list) or len(keywords) > 20
+                or not all(isinstance(k, str) for k in keywords)
+                or sum(len(k) for k in keywords) > 64):
+            raise bad("STICKER_KEYWORDS_INVALID")
         sub = _Params({"sticker": spec["sticker"]}, params.uploads)
         source = self._input_file(sub, "sticker", "sticker")
-        _, sticker = await self._sticker_from(source, ("PNG", "WEBP"), emojis[0])
-        return sticker
+        if fmt == "video":
+            _, sticker = await self._video_sticker_from(source, emojis[0])
+        else:
+            _, sticker = await self._sticker_from(source, ("PNG", "WEBP"), emojis[0])
+        return {**sticker, "emoji_list": list(emojis), "keywords": list(keywords)}
+
+    async def _video_sticker_from(self, source: StoredFile | bytes,
+                                  emoji: str) -> tuple[StoredFile, dict[str, Any]]:
+        """A video sticker: a WEBM (its EBML header) of at most 256 KB. The frames are not
+        decoded: 512 px, 3 s and 30 fps are taken on trust."""
+        data = source if isinstance(source, bytes) else source.data
+        if len(data) > VIDEO_STICKER_MAX_BYTES:
+            raise bad("file is too big")
+        if not data.startswith(b"\x1a\x45\xdf\xa3"):
+            raise bad("wrong file type: expected WEBM video sticker")
+        stored = (await self._store_file(data, "sticker") if isinstance(source, bytes)
+                  else source)
+        return stored, {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                        "type": "regular", "width": STICKER_SIDE, "height": STICKER_SIDE,
+                        "is_animated": False, "is_video": True, "file_size": len(data),
+                        "emoji": emoji}
+
+    def _owned_set(self, params: _Params) -> tuple[int, str, dict[str, Any]]:
+        """(user id, name, set) of a set the user created; STICKERSET_INVALID otherwise."""
+        user_id = self._known_user(params)
+        name = params.str("name", required=True) or ""
+        sticker_set = self._sticker_sets.get(name)
+        if sticker_set is None or sticker_set["owner"] != user_id:
+            raise bad("STICKERSET_INVALID")
+        return user_id, name, sticker_set
 
     async def _m_createnewstickerset(self, params: _Params) -> bool:
         user_id = self._known_user(params)
@@ -1025,20 +1205,31 @@ class LocalBotAPI:
         if not isinstance(specs, list) or not 1 <= len(specs) <= 50:
             raise bad("stickers must be a list of 1-50 InputSticker")
         stickers = [await self._input_sticker(spec, params) for spec in specs]
+        if len(stickers) > MAX_STATIC_STICKERS_PER_SET:  # (50 < 120: kept for the record)
+            raise bad("STICKERS_TOO_MUCH")
         self._sticker_sets[name] = {"name": name, "title": title, "owner": user_id,
                                     "sticker_type": "regular", "stickers": stickers}
         return True
 
     async def _m_addstickertoset(self, params: _Params) -> bool:
-        user_id = self._known_user(params)
-        name = params.str("name", required=True) or ""
-        sticker_set = self._sticker_sets.get(name)
-        if sticker_set is None or sticker_set["owner"] != user_id:
-            raise bad("STICKERSET_INVALID")
+        _, _, sticker_set = self._owned_set(params)
         if len(sticker_set["stickers"]) >= MAX_STATIC_STICKERS_PER_SET:
             raise bad("STICKERS_TOO_MUCH")
         sticker_set["stickers"].append(
             await self._input_sticker(params.json("sticker", required=True), params))
+        return True
+
+    async def _m_replacestickerinset(self, params: _Params) -> bool:
+        """The sticker `old_sticker` (a file_id of a sticker in the set) is replaced in place:
+        the new one takes its position, as Telegram does."""
+        _, _, sticker_set = self._owned_set(params)
+        old = params.str("old_sticker", required=True)
+        position = next((i for i, s in enumerate(sticker_set["stickers"])
+                         if s["file_id"] == old), None)
+        if position is None:
+            raise bad("STICKER_INVALID")
+        sticker_set["stickers"][position] = await self._input_sticker(
+            params.json("sticker", required=True), params)
         return True
 
     async def _m_getstickerset(self, params: _Params) -> dict[str, Any]:
@@ -1046,8 +1237,10 @@ class LocalBotAPI:
         sticker_set = self._sticker_sets.get(name)
         if sticker_set is None:
             raise bad("STICKERSET_INVALID")
+        hidden = ("emoji_list", "keywords")  # kept for tests; a Sticker shows one emoji
         return {k: v for k, v in sticker_set.items() if k != "owner"} | {
-            "stickers": [dict(s, set_name=name) for s in sticker_set["stickers"]]}
+            "stickers": [{k: v for k, v in s.items() if k not in hidden} | {"set_name": name}
+                         for s in sticker_set["stickers"]]}
 
 
 def _entities(text: str, prefix: str) -> dict[str, Any]:

@@ -155,32 +155,40 @@ def test_pack_private_then_group(svc, api, redis_server):
             redis_server.client.get(f"moji:last:{chat_id}:104") or b""))
 
     dan = api.user(104, "Dan")
-    api.send_text(dan, "/pack")
-    api.wait_for("sendMessage", 104, where=lambda c: "Make a sticker first" in c.params["text"])
+    group = api.group(-100888, "Climbers")
+    api.send_text(dan, "/pack", chat=group)
+    api.wait_for("sendMessage", -100888, where=lambda c: "Make a sticker first" in
+                 c.params["text"])
+    api.send_text(dan, "/pack")  # a private /pack draws the person's look: none yet
+    api.wait_for("sendMessage", 104, where=lambda c: "send me a selfie first" in c.params["text"])
 
+    # private: the person's own pack of generated stickers (tests/test_pack_e2e.py), and the
+    # stickers of later selfies join it
     first = api.send_photo(dan, variant("smile.jpg", 11))
     recorded(104, first)
     api.send_text(dan, "/pack")
-    (created,) = api.wait_for("createNewStickerSet", where=lambda c: c.params["user_id"] == "104")
+    (created,) = api.wait_for("createNewStickerSet", timeout=60,
+                              where=lambda c: c.params["user_id"] == "104")
     name = "moji_u104_by_moji_test_bot"
     assert created.params["name"] == name
+    api.wait_for("sendMessage", 104, timeout=60,
+                 where=lambda c: f"t.me/addstickers/{name}" in c.params["text"])
+    size = len(api.sticker_set(name)["stickers"])
+    assert size >= 24
     second = api.send_photo(dan, variant("grin.jpg", 12))
     recorded(104, second)
-    api.send_text(dan, "/pack")
     api.wait_for("addStickerToSet", where=lambda c: c.params["name"] == name)
-    api.wait_for("sendMessage", 104, count=2,
-                 where=lambda c: f"t.me/addstickers/{name}" in c.params["text"])
-    assert len(api.sticker_set(name)["stickers"]) == 2
-    api.send_text(dan, "/pack")  # the same sticker again
-    api.wait_for("sendMessage", 104, where=lambda c: "already in the pack" in c.params["text"])
+    assert _eventually(lambda: len(api.sticker_set(name)["stickers"]) == size + 1)
 
-    group = api.group(-100888, "Climbers")
     photo = api.send_photo(dan, variant("open.jpg", 13), chat=group, caption="/emoji")
     recorded(-100888, photo)
     api.send_text(dan, "/pack", chat=group)
     api.wait_for("createNewStickerSet", where=lambda c: c.params["name"]
                  == "moji_g100888_by_moji_test_bot")
     assert len(api.sticker_set("moji_g100888_by_moji_test_bot")["stickers"]) == 1
+    api.send_text(dan, "/pack", chat=group)  # the same sticker again
+    api.wait_for("sendMessage", -100888, where=lambda c: "already in the pack" in
+                 c.params["text"])
 
 
 def test_no_face_and_corrupt_files_get_a_clear_answer(svc, api):

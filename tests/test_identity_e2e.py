@@ -75,7 +75,7 @@ def _result(redis_server, msg: dict, chat_id: int, timeout: float = 10) -> dict:
 def _card(api, user_id: int, count: int = 1, timeout: float = FIRST):
     """The count-th identity sticker (/me card) sent to a person: a sticker with buttons."""
     cards = api.wait_for("sendSticker", user_id, count=count, timeout=timeout,
-                         where=lambda c: "reply_markup" in c.params)
+                         where=lambda c: "me:" in c.params.get("reply_markup", ""))
     return cards[count - 1]
 
 
@@ -242,7 +242,8 @@ def test_take_again_makes_the_next_selfie_measure_everything(svc, api, redis_ser
     assert retaken["face"] == report["face"]
     # measured as if the photo came alone (a group /emoji of it), not kept from before
     group = api.group(-1007305, "Others")
-    alone = api.send_photo(eve, variant("frown.jpg", 7305), chat=group, caption="/emoji")
+    # the same bytes: a photo variant's noise alone moves a measured colour by a step
+    alone = api.send_photo(eve, variant("frown.jpg", 7304), chat=group, caption="/emoji")
     _sticker_reply(api, -1007305, alone)
     measured = _result(redis_server, alone, -1007305)
     assert report["likeness"] == measured["likeness"] and report["face"] == measured["face"]
@@ -255,9 +256,10 @@ def test_forget_deletes_everything_kept_about_the_person(svc, api, redis_server)
     selfie = api.send_photo(fay, variant("grin.jpg", 7306))
     _sticker_reply(api, 7306, selfie)
     assert _eventually(lambda: client.exists("moji:last:7306:7306"))
-    api.send_text(fay, "/pack")
+    api.send_text(fay, "/pack")  # her own pack (worker.packs)
     pack = "moji_u7306_by_moji_test_bot"
-    api.wait_for("createNewStickerSet", where=lambda c: c.params["name"] == pack)
+    api.wait_for("sendMessage", 7306, timeout=60,
+                 where=lambda c: f"addstickers/{pack}" in c.params["text"])
     in_group = api.send_photo(fay, variant("open.jpg", 7306), chat=group, caption="/emoji")
     _sticker_reply(api, -1009906, in_group)
     api.send_text(fay, "/style avatar")
@@ -292,14 +294,16 @@ def test_forget_deletes_everything_kept_about_the_person(svc, api, redis_server)
     api.send_text(fay, "/forget")
     api.wait_for("sendMessage", 7306, where=lambda c: "I keep nothing" in c.params["text"])
 
-    # the pack itself stayed on Telegram: /pack after a new selfie adds to it again
+    # the pack itself stayed on Telegram: /pack after a new selfie takes it back and redraws
+    # its stickers in place (tests/test_pack_e2e.py has the details)
+    size = len(api.sticker_set(pack)["stickers"])
     again = api.send_photo(fay, variant("grin.jpg", 7316))
     _sticker_reply(api, 7306, again)
     assert _eventually(lambda: client.exists("moji:last:7306:7306"))
     api.send_text(fay, "/pack")
     api.wait_for("sendMessage", 7306, where=lambda c: f"addstickers/{pack}" in c.params["text"],
-                 count=2)
-    assert len(api.sticker_set(pack)["stickers"]) == 2
+                 count=2, timeout=60)
+    assert len(api.sticker_set(pack)["stickers"]) == size
 
 
 def test_photos_are_never_stored(svc, api, redis_server):

@@ -17,7 +17,8 @@ from moji.localapi import LocalBotAPI
 
 def _run(api: LocalBotAPI, tmp_path, *args: str, **env: str) -> subprocess.Popen:
     environ = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    environ.update(api.env(), MOJI_LOG_LEVEL="INFO", MOJI_HEARTBEAT_TTL="3", **env)
+    environ.update(api.env(), MOJI_LOG_LEVEL="INFO", MOJI_HEARTBEAT_TTL="3")
+    environ.update(env)
     log = open(tmp_path / "run.log", "wb")
     return subprocess.Popen([PYTHON, "-m", "moji.cli", "run", *args], env=environ, cwd=ROOT,
                             stdout=log, stderr=subprocess.STDOUT)
@@ -75,6 +76,9 @@ def test_moji_run_with_embedded_redis(tmp_path):
         assert "embedded Redis" in log
         assert api.token not in log
     assert (tmp_path / "data" / "moji.rdb").exists()  # the embedded Redis persisted its data
+    # it holds user ids: its owner's only
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "data" / "moji.rdb").stat().st_mode & 0o077 == 0
 
 
 def test_moji_run_webhook_mode(tmp_path):
@@ -84,6 +88,7 @@ def test_moji_run_webhook_mode(tmp_path):
     try:
         with LocalBotAPI() as api:
             proc = _run(api, tmp_path, "--workers", "1", REDIS_URL=redis_server.url,
+                        MOJI_LOG_LEVEL="DEBUG",  # python-telegram-bot logs setWebhook's params
                         WEBHOOK_URL=f"http://127.0.0.1:{port}/moji-hook",
                         WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port))
             try:
@@ -99,6 +104,7 @@ def test_moji_run_webhook_mode(tmp_path):
                 log = _stop(proc, tmp_path)
             assert proc.returncode == 0, log
             assert api.token not in log
+            assert "setWebhook" in log and hook.params["secret_token"] not in log
     finally:
         redis_server.close()
 

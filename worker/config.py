@@ -10,7 +10,7 @@ The bot and the workers read the same variables, so one `.env` configures both:
 - ADMIN_IDS: comma-separated Telegram user ids allowed to run /stats.
 - WEBHOOK_URL (+ WEBHOOK_LISTEN, WEBHOOK_PORT, WEBHOOK_SECRET): webhook mode instead of polling.
 - MOJI_QUEUE, MOJI_MAX_QUEUE, MOJI_RATE_LIMIT ("5/20": 5 photos per 20 s per user; "0" is off),
-  MOJI_JOB_TIMEOUT, MOJI_JOB_RETRIES, MOJI_HEARTBEAT_TTL, MOJI_CACHE_TTL.
+  MOJI_JOB_TIMEOUT, MOJI_JOB_RETRIES, MOJI_RETRY_DELAYS, MOJI_HEARTBEAT_TTL, MOJI_CACHE_TTL.
 """
 
 from __future__ import annotations
@@ -50,6 +50,20 @@ def _rate(raw: str) -> tuple[int, int]:
             f"MOJI_RATE_LIMIT must look like 5/20 (photos per seconds), not {raw!r}.") from None
 
 
+def _delays(raw: str) -> tuple[int, ...]:
+    """MOJI_RETRY_DELAYS: seconds before each retry, comma-separated ("5,15,30,60")."""
+    if not raw.strip():
+        return (5, 15, 30, 60)
+    try:
+        delays = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"MOJI_RETRY_DELAYS must be seconds separated by commas, not {raw!r}"
+                          ) from None
+    if not delays or min(delays) < 0:
+        raise ConfigError(f"MOJI_RETRY_DELAYS must be seconds separated by commas, not {raw!r}")
+    return delays
+
+
 def _admin_ids(raw: str) -> frozenset[int]:
     try:
         return frozenset(int(x) for x in raw.replace(" ", "").split(",") if x)
@@ -82,7 +96,10 @@ class Settings:
     rate_count: int = 5
     rate_period: int = 20
     job_timeout: int = 120
-    job_retries: int = 1
+    job_retries: int = 4
+    # seconds before each retry of a failed job (the last repeats): together they outlast a
+    # Bot API outage of a minute or more (5+15+30+60 s); a 429's retry_after can stretch one
+    retry_delays: tuple[int, ...] = (5, 15, 30, 60)
     heartbeat_ttl: int = 10
     cache_ttl: int = 30 * 24 * 3600
 
@@ -112,7 +129,8 @@ class Settings:
             rate_count=rate_count,
             rate_period=rate_period,
             job_timeout=_int("MOJI_JOB_TIMEOUT", 120),
-            job_retries=_int("MOJI_JOB_RETRIES", 1),
+            job_retries=_int("MOJI_JOB_RETRIES", 4),
+            retry_delays=_delays(os.environ.get("MOJI_RETRY_DELAYS", "")),
             heartbeat_ttl=max(3, _int("MOJI_HEARTBEAT_TTL", 10)),
             cache_ttl=_int("MOJI_CACHE_TTL", 30 * 24 * 3600),
         )
@@ -133,6 +151,18 @@ class Keys:
     def done(chat_id: int, message_id: int, style: str) -> str:
         """Set once a job's sticker was sent, so that a retry does not send it twice."""
         return f"moji:done:{chat_id}:{message_id}:{style}"
+
+    @staticmethod
+    def delivery(chat_id: int, message_id: int, style: str) -> str:
+        """Claimed by the job execution about to answer a photo (sendSticker or a message):
+        a retry that finds another execution's claim and no done key knows that answer's
+        fate is unknown (its worker died mid-send)."""
+        return f"moji:delivery:{chat_id}:{message_id}:{style}"
+
+    @staticmethod
+    def seen(chat_id: int, message_id: int) -> str:
+        """The file_unique_id of the image a message carried when it was queued (edits)."""
+        return f"moji:seen:{chat_id}:{message_id}"
 
     @staticmethod
     def identity(user_id: int) -> str:

@@ -326,7 +326,9 @@ def forget(redis: Any, user_id: int) -> dict[str, int]:
         "last_sticker": [Keys.last(user_id, user_id)],
         "inline": [Keys.inline(user_id)],
         "rate_limit": [Keys.rate(user_id), Keys.rate(user_id) + ":told"],
-        "pack": [Keys.sticker_set(user_id), Keys.sticker_set(user_id) + ":files"],
+        # the record of their pack (worker.packs), its photo stickers, a pack being made
+        "pack": [Keys.sticker_set(user_id), Keys.sticker_set(user_id) + ":files",
+                 Keys.sticker_set(user_id) + ":pending"],
         "cached_sticker": [],
         "other": [],
     }

@@ -159,10 +159,17 @@ def record_sticker(redis: Any, req: StickerRequest, file_id: str, emoji: str,
 
 
 def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
-    """Job: photo (by file_id) -> sticker sent as a reply. Returns a small summary."""
+    """Job: photo (by file_id) -> sticker sent as a reply. Returns a small summary.
+
+    Each photo gets one answer: a sticker, or one message. The answer is claimed in Redis
+    before it is sent (Keys.delivery) and marked done right after (Keys.done), so a retry of
+    a job whose answer went out sends nothing. Passing trouble (the Bot API down, a 5xx, a 429,
+    Redis restarting) raises: RQ retries the job later and nobody is told until no retry is
+    left (on_failure). A refusal that will not change (a 400) is answered at once, once.
+    """
     from pipeline.errors import MojiError
 
-    from . import identity, runtime
+    from . import identity, packs, runtime
     from .botapi import BotAPIError
     from .stickers import to_webp
 
@@ -170,7 +177,7 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     i18n.use(req.language)
     rt = runtime.current()
     done_key = Keys.done(req.chat_id, req.message_id, req.style)
-    if rt.redis.exists(done_key):  # a retry of a job whose sticker was already sent
+    if _with_redis(rt.redis.exists, done_key):  # a retry of a job that was answered already
         return {"ok": True, "duplicate": True}
     t0 = time.perf_counter()
     stages: dict[str, float] = {}
@@ -198,7 +205,11 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     except BotAPIError as exc:
         if exc.method == "getFile" and exc.code == 400 and "too big" in exc.description.lower():
             return _answer_error(rt, req, "file_too_big")
-        raise
+        if transient(exc):
+            _defer(exc)
+            raise
+        log.warning("chat %s: %s refused for good: %s", req.chat_id, exc.method, exc)
+        return _answer_error(rt, req, "failed")
     except MojiError as exc:
         return _answer_error(rt, req, exc.code, exc.message)
     stamp, established = None, None
@@ -216,35 +227,159 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     emoji = emoji_for(tags)
     webp = to_webp(sticker.png)
     lap("webp")
+    if not _claim_delivery(rt, req):
+        return {"ok": True, "duplicate": True}
     try:
         message = rt.bot.call(
             "sendSticker",
             {"chat_id": req.chat_id, "emoji": emoji,
              "reply_parameters": {"message_id": req.message_id,
-                                  "allow_sending_without_reply": True}},
+                                  "allow_sending_without_reply": True},
+             # under a person's first sticker: the button that makes their whole pack
+             "reply_markup": packs.pack_button() if established else None},
             files={"sticker": ("sticker.webp", webp, "image/webp")},
         )
     except BotAPIError as exc:
         if exc.code == 403:  # the person blocked the bot, or it left the group: nobody to tell
+            _mark_done(rt, req, "forbidden")
             rt.redis.hincrby(Keys.counters, "undeliverable", 1)
             return {"ok": False, "error": "forbidden"}
-        raise
+        if _not_sent(exc):  # the sticker was not sent: the claim is void
+            _release_delivery(rt, req)
+        if transient(exc):
+            _defer(exc)
+            raise
+        log.warning("chat %s: sendSticker refused for good: %s", req.chat_id, exc)
+        return _answer_error(rt, req, "failed")
     lap("send")
     file_id = message["sticker"]["file_id"]
-    with rt.redis.pipeline(transaction=False) as pipe:
-        pipe.set(done_key, 1, ex=24 * 3600)
-        if req.chat_type == "private":
-            identity.remember_keys(pipe, req.user_id, [done_key], rt.settings.cache_ttl)
-        pipe.execute()
-    record_sticker(rt.redis, req, file_id, emoji, rt.settings.cache_ttl, identity_tag=stamp,
-                   keywords=keywords_for(tags))
+    _mark_done(rt, req, "sticker")  # first, and until Redis takes it: it stops a second send
+    _with_redis(record_sticker, rt.redis, req, file_id, emoji, rt.settings.cache_ttl,
+                identity_tag=stamp, keywords=keywords_for(tags))
     lap("record")
+    if req.chat_type == "private":  # a selfie sticker joins the person's pack (worker.packs)
+        packs.add_photo_sticker(rt, req.user_id, req.chat_id, file_id, emoji, keywords_for(tags))
+        lap("pack")
     face = sticker.matches.get("face")
     return {"ok": True, "file_id": file_id, "emoji": emoji, "parts": tags,
             "likeness": sticker.likeness.to_dict(), "face": face.part_id if face else None,
             "identity": {"used": use.version if use else None,
                          "established": established},
             "stages_ms": stages, "timings_ms": sticker.timings_ms}
+
+
+# --- delivery: one answer per photo ---------------------------------------------------------
+
+REDIS_PATIENCE_S = 180.0  # how long a job waits for Redis to come back before it gives up
+CLAIM_WAIT_S = 10.0  # how long a retry waits for another execution's answer to be marked done
+
+
+def transient(exc: Exception) -> bool:
+    """A Bot API failure that a later try may not meet: unreachable, 5xx, 429."""
+    code = getattr(exc, "code", None)
+    return code is not None and (code == 0 or code == 429 or code >= 500)
+
+
+def _with_redis(fn: Any, *args: Any, patience: float = REDIS_PATIENCE_S, **kwargs: Any) -> Any:
+    """fn(*args, **kwargs), tried again with growing pauses while Redis cannot be reached (a
+    restart): a sticker that was sent must get its done mark, or a retry would send it again."""
+    import redis
+
+    deadline, pause = time.monotonic() + patience, 0.2
+    while True:
+        try:
+            return fn(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("Redis unreachable (%s): trying again in %.1f s", exc, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+def _execution_token() -> str:
+    from rq import get_current_job
+
+    job = get_current_job()
+    return f"{job.id}:{job.retries_left}" if job is not None else f"local:{time.time()}"
+
+
+def _claim_delivery(rt: Any, req: StickerRequest) -> bool:
+    """Claim the right to answer this photo (SET NX); False when it was answered already.
+
+    A claim that an earlier execution left without a done mark means it stopped mid-send (its
+    worker was killed, or lost Redis): that answer was most likely delivered, so after a short
+    wait for the done mark (the earlier execution may still be finishing) the photo counts as
+    answered and nothing is sent again: no second sticker, and no "send it again" message that
+    a delivered sticker would contradict."""
+    key = Keys.delivery(req.chat_id, req.message_id, req.style)
+    done_key = Keys.done(req.chat_id, req.message_id, req.style)
+    token = _execution_token()
+    deadline = time.monotonic() + CLAIM_WAIT_S
+    while True:
+        if _with_redis(rt.redis.exists, done_key):
+            return False
+        if _with_redis(rt.redis.set, key, token, nx=True, ex=24 * 3600):
+            return True
+        if time.monotonic() > deadline:
+            log.warning("chat %s message %s: an earlier try stopped mid-send; taken as "
+                        "delivered", req.chat_id, req.message_id)
+            _mark_done(rt, req, "unknown")
+            _with_redis(rt.redis.hincrby, Keys.counters, "unknown_delivery", 1)
+            return False
+        time.sleep(0.5)
+
+
+def _not_sent(exc: Exception) -> bool:
+    """The answer surely did not reach Telegram: it answered with an error, or no connection
+    was made. (A timeout or a dropped connection after the upload leaves it unknown.)"""
+    description = getattr(exc, "description", "")
+    return bool(getattr(exc, "code", 0)) or "ConnectError" in description \
+        or "ConnectTimeout" in description
+
+
+def _release_delivery(rt: Any, req: StickerRequest) -> None:
+    """Telegram refused the answer: it was not sent, so a retry may send it."""
+    try:
+        rt.redis.delete(Keys.delivery(req.chat_id, req.message_id, req.style))
+    except Exception as exc:  # noqa: BLE001  (the claim then waits out CLAIM_WAIT_S)
+        log.warning("delivery claim not released: %s", exc)
+
+
+def _mark_done(rt: Any, req: StickerRequest, how: str) -> None:
+    """The photo is answered (`how`: sticker, message, forbidden): no retry answers it again."""
+    from .identity import remember_keys
+
+    done_key = Keys.done(req.chat_id, req.message_id, req.style)
+
+    def write() -> None:
+        with rt.redis.pipeline(transaction=True) as pipe:
+            pipe.set(done_key, how, ex=24 * 3600)
+            pipe.set(Keys.delivery(req.chat_id, req.message_id, req.style), "done",
+                     ex=24 * 3600)
+            if req.chat_type == "private":
+                remember_keys(pipe, req.user_id, [done_key, Keys.delivery(
+                    req.chat_id, req.message_id, req.style)], rt.settings.cache_ttl)
+            pipe.execute()
+
+    _with_redis(write)
+
+
+def _defer(exc: Exception) -> None:
+    """A 429 asks to wait `retry_after` seconds: make the job's next retry wait that long at
+    least (RQ then schedules it; worker.runtime.reap queues it when it is due)."""
+    retry_after = getattr(exc, "retry_after", None)
+    if not retry_after:
+        return
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is None or not job.retries_left or not job.retry_intervals:
+        return
+    delays = list(job.retry_intervals)
+    index = max(len(delays) - job.retries_left, 0)
+    delays[index] = max(delays[index], int(retry_after + 0.999) + 1)
+    job.retry_intervals = delays
 
 
 def identity_sticker(payload: dict[str, Any]) -> dict[str, Any]:
@@ -300,12 +435,27 @@ def _send_sticker(rt: Any, chat_id: int, webp: bytes, emoji: str,
 
 
 def _answer_error(rt: Any, req: StickerRequest, code: str, detail: str = "") -> dict[str, Any]:
-    """Tell the person why there is no sticker, and cache the answer for a repeat of the photo."""
+    """Tell the person why there is no sticker (once: a retry finds it done), and cache the
+    answer for a repeat of the photo."""
+    from .botapi import BotAPIError
+
     known = USER_MESSAGES.get(code)
     text = _(known) if known else detail or _(USER_MESSAGES["failed"])
     from .identity import remember_keys
 
-    rt.bot.send_message(req.chat_id, text, reply_to=req.message_id)
+    if not _claim_delivery(rt, req):  # answered already (a retry)
+        return {"ok": True, "duplicate": True}
+    try:
+        rt.bot.send_message(req.chat_id, text, reply_to=req.message_id)
+    except BotAPIError as exc:
+        if exc.code == 403:
+            _mark_done(rt, req, "forbidden")
+            return {"ok": False, "error": "forbidden"}
+        if _not_sent(exc):
+            _release_delivery(rt, req)
+        _defer(exc)
+        raise
+    _mark_done(rt, req, "message")
     with rt.redis.pipeline(transaction=False) as pipe:
         if code in ("no_face", "bad_image", "too_large", "file_too_big"):
             key = Keys.cache(req.file_unique_id, req.style)
@@ -325,6 +475,10 @@ def on_failure(job: Any, connection: Any, exc_type: type, exc_value: BaseExcepti
     from .config import Settings
 
     lost = exc_type is AbandonedJobError or isinstance(exc_value, AbandonedJobError)
+    if job.retries_left and job.retries_left > 0:  # RQ calls this before every retry too
+        log.info("job %s %s (%s): %d retries left, the person is not told", job.id,
+                 "was abandoned" if lost else "failed", exc_type.__name__, job.retries_left)
+        return
     connection.hincrby(Keys.counters, "lost" if lost else "failed", 1)
     try:  # a sticker request (reply to its photo) or an identity request (no photo)
         payload = job.args[0]
@@ -333,6 +487,19 @@ def on_failure(job: Any, connection: Any, exc_type: type, exc_value: BaseExcepti
     except (IndexError, KeyError, TypeError, ValueError):
         log.error("job %s failed and has no request to answer", job.id)
         return
+    if reply_to and payload.get("style"):  # a photo: answered already (a sticker sent by an
+        # attempt that died before finishing), or about to be told by another process?
+        done_key = Keys.done(chat_id, int(reply_to), payload["style"])
+        if not connection.set(done_key, "told", nx=True, ex=24 * 3600):
+            log.info("job %s for chat %s: answered already, not told", job.id, chat_id)
+            return
+        if payload.get("chat_type") == "private":
+            from .identity import remember_keys
+
+            ttl = Settings.from_env(require_token=False).cache_ttl
+            with connection.pipeline(transaction=False) as pipe:
+                remember_keys(pipe, int(payload["user_id"]), [done_key], ttl)
+                pipe.execute()
     log.warning("job %s for chat %s %s: %s", job.id, chat_id,
                 "was abandoned" if lost else "failed", exc_type.__name__)
     from . import runtime
@@ -345,6 +512,13 @@ def on_failure(job: Any, connection: Any, exc_type: type, exc_value: BaseExcepti
     finally:
         if not rt:
             bot.close()
+
+
+def build_pack(payload: dict[str, Any]) -> dict[str, Any]:
+    """Job: a person's whole sticker pack (/pack in a private chat); see worker.packs."""
+    from . import packs
+
+    return packs.build(payload)
 
 
 def render_previews(force: bool = False) -> list[str]:

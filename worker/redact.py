@@ -37,14 +37,17 @@ def _redacting_factory(factory):  # noqa: ANN001, ANN202
     return make_record
 
 
-def install(token: str) -> None:
-    """Redact `token` from every log record of this process, and quiet the HTTP client loggers.
+def install(token: str, *secrets: str) -> None:
+    """Redact `token` and the other `secrets` (the webhook secret) from every log record of this
+    process, and quiet the HTTP client loggers.
 
-    httpx logs each request URL at INFO, and a Bot API URL contains the token.
+    httpx logs each request URL at INFO, and a Bot API URL contains the token;
+    python-telegram-bot logs setWebhook's parameters (secret_token) at DEBUG.
     """
     global _installed
-    if token:
-        _secrets.add(token)
+    for secret in (token, *secrets):
+        if secret:
+            _secrets.add(secret)
     if not _installed:
         logging.setLogRecordFactory(_redacting_factory(logging.getLogRecordFactory()))
         _installed = True

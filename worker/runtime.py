@@ -130,7 +130,8 @@ def reaper_lock(connection: Any) -> Iterator[bool]:
 
 
 def reap(connection: Any, queue_name: str) -> int:
-    """Handle jobs whose worker died: retry them, or (no retries left) tell the person.
+    """Handle jobs whose worker died: retry them, or (no retries left) tell the person. Also
+    queue the retries that were put off (RQ's ScheduledJobRegistry) once they are due.
 
     Safe to call from any process and thread, often. Returns how many abandoned jobs it found.
     """
@@ -143,7 +144,30 @@ def reap(connection: Any, queue_name: str) -> int:
         if expired:
             log.warning("abandoned jobs found: %s", ", ".join(expired))
             registry.cleanup()
+        enqueue_due(connection, queue_name)
         return len(expired)
+
+
+def enqueue_due(connection: Any, queue_name: str) -> int:
+    """Move the delayed retries that are due from the ScheduledJobRegistry to the queue (what
+    RQ's scheduler process does; Moji runs it here instead, so no worker forks). Returns how
+    many."""
+    from rq.registry import ScheduledJobRegistry
+    from rq.utils import current_timestamp
+
+    queue = Queue(queue_name, connection=connection)
+    registry = ScheduledJobRegistry(queue=queue)
+    job_ids = registry.get_jobs_to_schedule(current_timestamp())
+    if not job_ids:
+        return 0
+    jobs = Job.fetch_many(job_ids, connection=connection)
+    with connection.pipeline() as pipe:
+        for job_id, job in zip(job_ids, jobs, strict=True):
+            if job is not None:
+                queue._enqueue_job(job, pipeline=pipe, at_front=job.should_enqueue_at_front())
+            registry.remove(job_id, pipeline=pipe)
+        pipe.execute()
+    return len(job_ids)
 
 
 class MojiWorker(SimpleWorker):
@@ -193,21 +217,76 @@ def run_worker(settings: Settings, burst: bool = False, name: str | None = None,
     except Exception as exc:
         log.warning("style previews could not be rendered: %s", exc)
     MojiWorker.heartbeat_ttl = settings.heartbeat_ttl
-    worker = MojiWorker([settings.queue], connection=rt.redis, name=name,
-                        worker_ttl=max(30, settings.heartbeat_ttl * 3),
-                        maintenance_interval=max(10, settings.heartbeat_ttl * 2))
     level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
     stop = threading.Event()
-    threading.Thread(target=_announce, args=(rt.redis, worker.name, stop), daemon=True,
-                     name="moji-alive").start()
+    threading.Thread(target=_reap_often, args=(rt.redis, settings.queue, stop), daemon=True,
+                     name="moji-reaper").start()
+    restarts = 0
     try:
-        worker.work(burst=burst, max_jobs=max_jobs, logging_level=level)
+        while True:
+            # RQ's work loop quits on an error it does not expect, e.g. Redis going away in
+            # the middle of a job: wait for Redis and work on, with a new worker registration
+            # (the interrupted job is retried by `reap` once its heartbeat has run out)
+            worker = MojiWorker([settings.queue], connection=rt.redis,
+                                name=name if not restarts else None,
+                                worker_ttl=max(30, settings.heartbeat_ttl * 3),
+                                maintenance_interval=max(10, settings.heartbeat_ttl * 2))
+            alive = threading.Event()
+            threading.Thread(target=_announce, args=(rt.redis, worker.name, alive), daemon=True,
+                             name="moji-alive").start()
+            try:
+                worker.work(burst=burst, max_jobs=max_jobs, logging_level=level)
+            except Exception as exc:  # noqa: BLE001  (teardown itself failed without Redis)
+                log.warning("worker %s stopped: %s", worker.name, exc)
+            finally:
+                alive.set()
+                with contextlib.suppress(Exception):
+                    rt.redis.delete(Keys.alive(worker.name))
+            if burst or max_jobs is not None or _stopping(worker):
+                break
+            restarts += 1
+            log.warning("the worker loop ended unexpectedly; waiting for Redis (restart %d)",
+                        restarts)
+            if not _wait_for_redis(rt.redis, stop_check=lambda w=worker: _stopping(w)):
+                break
     finally:
         stop.set()
-        rt.redis.delete(Keys.alive(worker.name))
         rt.close()
         set_current(None)
     return 0
+
+
+def _stopping(worker: MojiWorker) -> bool:
+    """A SIGTERM/SIGINT asked the worker to stop (RQ notes when; idle, it stops at once)."""
+    return bool(worker._stop_requested or worker._shutdown_requested_date)
+
+
+def _wait_for_redis(connection: Any, stop_check: Any, patience: float = 3600.0) -> bool:
+    """Ping Redis with growing pauses until it answers (True) or `patience` runs out."""
+    import time
+
+    deadline, pause = time.monotonic() + patience, 0.5
+    while time.monotonic() < deadline:
+        if stop_check():
+            return False
+        try:
+            connection.ping()
+            return True
+        except Exception as exc:  # noqa: BLE001
+            log.warning("Redis unreachable (%s): trying again in %.1f s", exc, pause)
+        time.sleep(pause)
+        pause = min(pause * 2, 10.0)
+    return False
+
+
+def _reap_often(connection: Any, queue_name: str, stop: threading.Event,
+                every: float = 2.0) -> None:
+    """Workers reap too (the bot does as well), so that retries go on while the bot is down."""
+    while not stop.wait(every):
+        try:
+            reap(connection, queue_name)
+        except Exception as exc:  # noqa: BLE001  (Redis restarting: the next round tries again)
+            log.debug("reaping failed: %s", exc)
 
 
 def _announce(connection: Any, name: str, stop: threading.Event, ttl: int = 5) -> None:

