@@ -6,6 +6,8 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +21,9 @@ from .likeness import Likeness, LikenessEstimator, LikenessOptions
 from .match import Match, match_likeness, match_parts
 from .parse import ParsedFace, get_parser, parse_face
 from .style import Style, StylePart, load_style
+
+if TYPE_CHECKING:
+    from .video import VideoOptions, VideoSticker
 
 DEFAULT_STYLE = "classic"
 
@@ -208,6 +213,17 @@ class Pipeline:
         if "glasses" in parts:  # drawn as asked, whatever the person wears
             likeness = likeness.replace(glasses=parts["glasses"].tag)
         return self._draw(chosen_style, matches, likeness, likeness.skin_rgb, 0, timer)
+
+    def render_clip(self, clip: bytes | os.PathLike, style: str | None = None,
+                    likeness: Likeness | None = None, face_part: str | None = None,
+                    options: VideoOptions | None = None) -> VideoSticker:
+        """A Telegram video sticker (WEBM, VP9 with alpha) from a clip's path or bytes: the
+        expression follows the face, the identity (`likeness`, `face_part`) stays fixed
+        (pipeline/video.py)."""
+        from .video import render_clip
+
+        return render_clip(self, clip if isinstance(clip, bytes) else Path(clip), style,
+                           likeness, face_part, options)
 
     def _draw(self, style: Style, matches: dict[str, Match], likeness: Likeness,
               skin_rgb: tuple[int, int, int], faces: int, timer: _Timer) -> Sticker:

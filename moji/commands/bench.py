@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     register_faces(sub)
     from moji.commands.bench_pack import register_bench as register_pack
     register_pack(sub)
+    from moji.commands.bench_video import register_bench as register_video
+    register_video(sub)
     try:
         from moji.commands.bench_e2e import register_bench
     except ModuleNotFoundError:

@@ -1,4 +1,5 @@
-"""`moji render`: photos to sticker PNGs, one model load for all of them."""
+"""`moji render`: photos to sticker PNGs and clips (mp4, mov, webm, gif) to video sticker
+WEBMs, one model load for all of them."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from pipeline.errors import MojiError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("render", help="make emoji stickers from photos",
-                              description="Make a 512x512 emoji sticker PNG from each photo.")
-    p.add_argument("photos", nargs="+", type=Path, metavar="PHOTO")
+    p = subparsers.add_parser("render", help="make emoji stickers from photos and clips",
+                              description="Make a 512x512 emoji sticker PNG from each photo, "
+                                          "and a video sticker WEBM (VP9 with alpha, at most "
+                                          "3 s, 30 fps, 256 KB) from each clip (mp4, mov, "
+                                          "webm, gif).")
+    p.add_argument("photos", nargs="+", type=Path, metavar="PHOTO|CLIP")
     p.add_argument("--style", help="art style (default: $MOJI_STYLE or classic)")
     p.add_argument("--embedder", help="embedding extractor (default: expression)")
     p.add_argument("--embedder-weights", type=Path, metavar="PATH",
@@ -31,11 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _output_path(out: Path, photo: Path, taken: set[Path]) -> Path:
-    path = out / f"{photo.stem}.png"
+def _output_path(out: Path, photo: Path, taken: set[Path], suffix: str = ".png") -> Path:
+    path = out / f"{photo.stem}{suffix}"
     n = 2
     while path in taken:
-        path = out / f"{photo.stem}-{n}.png"
+        path = out / f"{photo.stem}-{n}{suffix}"
         n += 1
     taken.add(path)
     return path
@@ -56,6 +60,7 @@ def _read_likeness(path: Path):  # -> pipeline.likeness.Likeness
 
 def run(args: argparse.Namespace) -> int:
     from pipeline import Pipeline, PipelineOptions
+    from pipeline.video import is_clip, render_clip
 
     options = PipelineOptions()
     if args.style:
@@ -76,6 +81,15 @@ def run(args: argparse.Namespace) -> int:
     for photo in args.photos:
         record: dict = {"input": str(photo)}
         try:
+            if is_clip(photo):
+                # A clip: its frames follow the face; the identity is --likeness or measured
+                # once on its first frame with a face.
+                clip = render_clip(pipe, photo, likeness=likeness)
+                output = _output_path(args.out, photo, taken, ".webm")
+                output.write_bytes(clip.webm)
+                record.update({"ok": True, **clip.to_dict(), "output": str(output)})
+                _report(args, photo, record)
+                continue
             try:
                 data = photo.read_bytes()
             except OSError as exc:
@@ -89,14 +103,20 @@ def run(args: argparse.Namespace) -> int:
         except MojiError as exc:
             record.update({"ok": False, **exc.to_dict()})
             failed += 1
-        if args.json:
-            print(json.dumps(record), flush=True)
-        elif record["ok"]:
-            parts = "  ".join(f"{kind}={p['tags'][0]}({p['similarity']:.2f})"
-                              for kind, p in record["parts"].items())
-            print(f"{photo} -> {record['output']}  {parts}  "
-                  f"[{record['timings_ms']['total']:.0f} ms]")
-        else:
-            print(f"{photo}: {record['message']} ({record['error']})", file=sys.stderr)
+        _report(args, photo, record)
     pipe.close()
     return 1 if failed else 0  # scripts can tell; the JSON lines say which input failed
+
+
+def _report(args: argparse.Namespace, photo: Path, record: dict) -> None:
+    if args.json:
+        print(json.dumps(record), flush=True)
+    elif record["ok"]:
+        parts = "  ".join(f"{kind}={p['tags'][0]}({p['similarity']:.2f})"
+                          for kind, p in record["parts"].items())
+        clip = (f"  {len(record['frames'])} frames, {record['duration']:.2f} s, "
+                f"{record['bytes'] // 1024} KB") if "frames" in record else ""
+        print(f"{photo} -> {record['output']}  {parts}{clip}  "
+              f"[{record['timings_ms']['total']:.0f} ms]")
+    else:
+        print(f"{photo}: {record['message']} ({record['error']})", file=sys.stderr)
