@@ -128,7 +128,7 @@ class BasicLikeness:
             hair_rgb, colour = hex_to_rgb(HAIR_SWATCHES["dark_brown"]), "dark_brown"
         self.last_features = {**common.facial_hair_features, "scalp_person": scalp_person,
                               "scalp_hair": scalp_hair, "scalp_skin": scalp_skin,
-                              "hair_lowest": lowest}
+                              "hair_lowest": lowest, **self.last_glasses}
         return Likeness(
             hair_length=length, hair_colour=None if length == "none" else colour,
             hair_rgb=hair_rgb, hair_style=style, facial_hair=common.facial_hair,  # type: ignore[arg-type]

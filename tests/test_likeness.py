@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections import Counter, defaultdict
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -141,6 +143,83 @@ def test_unknown_method_is_refused():
     assert err.value.code == "bad_likeness"
 
 
+# --- the evaluation's split ----------------------------------------------------------------
+
+LABELS = Path(__file__).parent.parent / "eval" / "likeness.csv"
+
+
+def test_identity_is_the_name_without_its_number():
+    from moji.evaluate_likeness import identity
+
+    assert identity("George_W_Bush_0033.jpg") == "George_W_Bush"
+    assert identity("Dwarakish_39.jpg") == "Dwarakish"
+    assert identity("Abdel_Aziz_Al-Hakim_0001.jpg") == "Abdel_Aziz_Al-Hakim"
+    assert identity("facial-expressions_2868582k.jpg") == "facial-expressions"
+    assert identity("Zico.jpg") == "Zico"
+
+
+def test_split_is_by_person_and_fixed():
+    from moji.evaluate_likeness import SPLITS, identity, read_rows, split_of
+
+    rows = read_rows(LABELS)
+    halves = defaultdict(set)
+    for row in rows:
+        halves[identity(row["image"])].add(split_of(row["image"]))
+    assert all(len(h) == 1 for h in halves.values())  # a person is never in both halves
+    # The rule is a fixed hash: these counts change only if the labels do.
+    assert Counter(split_of(r["image"]) for r in rows) == {"tuning": 500, "heldout": 701}
+    assert set(SPLITS) == {"tuning", "heldout"}
+    assert split_of("Dwarakish_39.jpg") == "heldout" and split_of("HrithikRoshan_1.jpg") == "tuning"
+    shared = Path(__file__).parents[2] / "shared" / "data" / "faces" / "labels.csv"
+    if shared.is_file():  # the identity column of the photos' own labels agrees
+        import csv
+
+        with open(shared, newline="") as f:
+            truth = {r["image"]: r["identity"] for r in csv.DictReader(f)}
+        assert all(identity(r["image"]) == truth[r["image"]] for r in rows
+                   if r["image"] in truth)
+
+
+def test_report_shows_the_whole_set_and_each_half():
+    from moji.evaluate_likeness import SPLITS, format_report, score, split_of
+
+    rows = [{"image": "Dwarakish_39.jpg", "glasses": "none", "facial_hair": "none",
+             "headwear": "none", "hair_length": "", "hair_colour": "black", "monk": "6"},
+            {"image": "HrithikRoshan_1.jpg", "glasses": "sunglasses", "facial_hair": "none",
+             "headwear": "none", "hair_length": "short", "hair_colour": "", "monk": ""}]
+    predictions = {"Dwarakish_39.jpg": Likeness(monk=6),
+                   "HrithikRoshan_1.jpg": Likeness(glasses="sunglasses")}
+    result = score(rows, predictions)
+    result["splits"] = {h: score([r for r in rows if split_of(r["image"]) == h], predictions)
+                        for h in SPLITS}
+    assert result["splits"]["heldout"]["glasses"]["count"] == 1
+    assert result["splits"]["tuning"]["glasses"]["accuracy"] == 1.0
+    result.update(ms_per_face=1.0, skin_invariance={"count": 0})
+    text = format_report({"photos": 2, "faces_found": 2, "methods": {"bisenet": result}})
+    header = text.splitlines()[1]
+    assert "all" in header and "tuning" in header and "heldout" in header
+    assert "sunglasses 100%" in text
+
+
+# --- glasses cues from landmarks (both methods) ----------------------------------------------
+
+def test_glasses_cues_see_frames_and_dark_lenses(faces):
+    from pipeline.likeness import face_regions, glasses_from_eyes, head_frame
+
+    cues = {}
+    for name, (rgb, face) in faces.items():
+        frame = head_frame(rgb, face, 384)
+        cues[name] = glasses_from_eyes(frame, face_regions(frame))
+    for name in ("likeness_glasses.jpg", "likeness_sunglasses.jpg"):
+        # Rims on a ring around each eye and a bar across the nose bridge.
+        assert cues[name]["ring_min"] > 1.8 and cues[name]["bridge_edges"] > 3.0, name
+    for name in set(faces) - {"likeness_glasses.jpg", "likeness_sunglasses.jpg"}:
+        assert cues[name]["ring_min"] < 1.6, name
+    # Dark lenses: the lens area is much darker than the cheeks, clear lenses are not.
+    assert cues["likeness_sunglasses.jpg"]["eye_band_dark"] < 0.45
+    assert cues["likeness_glasses.jpg"]["eye_band_dark"] > 0.6
+
+
 # --- BiSeNet on real photos ----------------------------------------------------------------
 
 def test_bisenet_reads_each_trait(bisenet, faces):
@@ -174,6 +253,16 @@ def test_bisenet_reads_each_trait(bisenet, faces):
         assert measure[name].lips_rgb is None
 
 
+def test_bisenet_reads_the_top_of_the_head(bisenet, faces):
+    """What the crop shows above the forehead: scalp on the bald man, hair on the woman."""
+    bisenet.measure(*faces["likeness_bald.jpg"])
+    bald = dict(bisenet._impl.last_features)
+    bisenet.measure(*faces["likeness_light_skin.jpg"])
+    hair = dict(bisenet._impl.last_features)
+    assert bald["top_skin"] > 0.9 and bald["top_skin_like"] > 0.9 and bald["top_hair"] < 0.05
+    assert hair["top_hair"] > 0.9 and hair["top_skin"] < 0.1
+
+
 def test_bisenet_skin_holds_under_the_light(bisenet, faces):
     for name in [*COLOUR, TURNED]:
         rgb, face = faces[name]
@@ -186,24 +275,6 @@ def test_bisenet_skin_holds_under_the_light(bisenet, faces):
 def test_light_skin_in_a_dark_photo_is_not_dark_brown(bisenet, faces):
     rgb, face = faces[TURNED]
     assert bisenet.measure(_perturb(rgb, (0.25, 0.25, 0.25)), face).monk <= 5
-
-
-def test_bisenet_is_fast_enough_on_one_core(bisenet, faces):
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        rgb, face = faces["likeness_beard.jpg"]
-        bisenet.measure(rgb, face)
-        start = time.perf_counter()
-        for _ in range(3):
-            bisenet.measure(rgb, face)
-        per_face = (time.perf_counter() - start) / 3
-    finally:
-        torch.set_num_threads(threads)
-    # The target is 400 ms; shared CI machines get slack.
-    assert per_face < 1.2, per_face
 
 
 # --- the basic method ----------------------------------------------------------------------
@@ -255,3 +326,26 @@ def test_env_var_picks_the_method(monkeypatch):
     assert LikenessOptions().method == "basic"
     monkeypatch.delenv("MOJI_LIKENESS")
     assert LikenessOptions().method == "auto"
+
+
+def test_bisenet_finds_a_bald_head_in_a_tight_crop(bisenet, faces):
+    """Crops that stop half an eye distance above the brows (like most shared photos): the
+    crop's top strip is scalp on the bald man, and hair where there is hair."""
+    from pipeline import landmarks as lm
+    from pipeline.analyze import AnalyzerOptions, FaceAnalyzer
+
+    lengths = {}
+    with FaceAnalyzer.create_from_options(AnalyzerOptions(max_faces=1)) as analyzer:
+        for name in ("likeness_bald.jpg", "likeness_light_skin.jpg", "likeness_long_hair.jpg",
+                     "likeness_beard.jpg", "likeness_moustache.jpg", "neutral.jpg"):
+            rgb, face = faces[name]
+            p = face.landmarks[:, :2]
+            d = float(np.linalg.norm(p[263] - p[33]))
+            top = int(max(0, p[lm.BROW_LEFT + lm.BROW_RIGHT, 1].min() - 0.5 * d))
+            crop = np.ascontiguousarray(rgb[top:])
+            (found,) = analyzer.detect(crop)
+            lengths[name] = bisenet.measure(crop, found).hair_length
+    assert lengths["likeness_bald.jpg"] == "none"
+    for name, length in lengths.items():
+        if name != "likeness_bald.jpg":
+            assert length != "none", name
