@@ -212,3 +212,38 @@ def inline_buttons(markup) -> list[tuple[str, str]]:
         markup = json.loads(markup)
     return [(b["text"], b.get("callback_data", "")) for row in (markup or {}).get(
         "inline_keyboard", []) for b in row]
+
+
+def service_fixtures(db: int, env: dict[str, str], workers: int = 1) -> tuple:
+    """Module-scoped pytest fixtures (redis_server, api, svc) for an end-to-end test module: its
+    own Redis database, a local Bot API server, and the real bot with `workers` real workers.
+
+        redis_server, api, svc = service_fixtures(db=11, env=ENV)
+    """
+    import pytest
+
+    from moji.localapi import LocalBotAPI
+
+    @pytest.fixture(scope="module")
+    def redis_server():
+        server = RedisServer(db=db)
+        server.flush()
+        yield server
+        server.close()
+
+    @pytest.fixture(scope="module")
+    def api():
+        with LocalBotAPI() as server:
+            yield server
+
+    @pytest.fixture(scope="module")
+    def svc(api, redis_server, tmp_path_factory):
+        service = Service(api, redis_server.url, workers=workers,
+                          logdir=tmp_path_factory.mktemp("logs"), **env)
+        try:
+            yield service.start()
+        finally:
+            service.stop()
+
+    return redis_server, api, svc
+

@@ -8,7 +8,7 @@ import logging
 import time
 
 import pytest
-from botkit import RedisServer, Service, variant
+from botkit import service_fixtures, variant
 
 from moji.localapi import LocalBotAPI
 
@@ -16,29 +16,7 @@ ENV = {"MOJI_RATE_LIMIT": "3/60", "MOJI_QUEUE": "moji-input-test", "MOJI_LOG_LEV
        "MOJI_HEARTBEAT_TTL": "3"}
 WHAT_I_TAKE = "I make stickers from photos"
 
-
-@pytest.fixture(scope="module")
-def redis_server():
-    server = RedisServer(db=7)
-    server.flush()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def api():
-    with LocalBotAPI() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def svc(api, redis_server, tmp_path_factory):
-    service = Service(api, redis_server.url, workers=1,
-                      logdir=tmp_path_factory.mktemp("input-logs"), **ENV)
-    try:
-        yield service.start()
-    finally:
-        service.stop()
+redis_server, api, svc = service_fixtures(db=7, env=ENV)
 
 
 def _quiet(api: LocalBotAPI, chat_id: int, seconds: float = 2.0) -> None:

@@ -15,15 +15,22 @@ import time
 from pathlib import Path
 
 import pytest
-from botkit import ROOT, RedisServer, Service, inline_buttons, job_results, no_face_photo
+from botkit import (
+    ROOT,
+    inline_buttons,
+    job_results,
+    no_face_photo,
+    service_fixtures,
+)
 
-from moji.localapi import LocalBotAPI
 from worker import i18n
 
 LANGS = sorted(i18n.LANGUAGES)
 QUEUE = "moji-i18n-test"
 ENV = {"MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE, "MOJI_LOG_LEVEL": "INFO"}
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+redis_server, api, svc = service_fixtures(db=9, env=ENV)
 
 
 # --- the catalogues ------------------------------------------------------------------------------
@@ -173,29 +180,6 @@ def test_catalogues_are_not_compiled_files_in_the_repository():
 
 # --- end to end ----------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def redis_server():
-    server = RedisServer(db=9)
-    server.flush()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def api():
-    with LocalBotAPI() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def svc(api, redis_server, tmp_path_factory):
-    service = Service(api, redis_server.url, workers=1,
-                      logdir=tmp_path_factory.mktemp("logs"), **ENV)
-    try:
-        yield service.start()
-    finally:
-        service.stop()
-
 
 def _said(lang: str, message: str, **values: str) -> str:
     from worker.i18n import _
@@ -291,7 +275,6 @@ def test_worker_answers_in_the_persons_language(svc, api, redis_server):
     api.send_photo(ivan, no_face_photo())
     (cached,) = api.wait_for("sendMessage", 8321)
     assert cached.params["text"].startswith("Я не нашёл лица на этом фото.")
-
 
 
 def test_people_answered_at_the_same_time_each_get_their_language(svc, api):

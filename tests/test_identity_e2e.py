@@ -9,40 +9,14 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-from botkit import RedisServer, Service, inline_buttons, job_results, variant
-
-from moji.localapi import LocalBotAPI
+from botkit import inline_buttons, job_results, service_fixtures, variant
 
 QUEUE = "moji-identity-test"
 ENV = {"MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE, "MOJI_HEARTBEAT_TTL": "5",
        "MOJI_LOG_LEVEL": "INFO"}
 FIRST = 60.0  # the first likeness measure loads its models
 
-
-@pytest.fixture(scope="module")
-def redis_server():
-    server = RedisServer(db=11)
-    server.flush()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def api():
-    with LocalBotAPI() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def svc(api, redis_server, tmp_path_factory):
-    # one worker: two CPU cores are shared, and one worker is enough to serve one person
-    service = Service(api, redis_server.url, workers=1,
-                      logdir=tmp_path_factory.mktemp("logs"), **ENV)
-    try:
-        yield service.start()
-    finally:
-        service.stop()
+redis_server, api, svc = service_fixtures(db=11, env=ENV)
 
 
 def _identity(redis_server, user_id: int) -> dict | None:

@@ -14,8 +14,7 @@ import io
 import json
 import time
 
-import pytest
-from botkit import RedisServer, Service, fixture_bytes
+from botkit import fixture_bytes, service_fixtures
 
 from moji.localapi import LocalBotAPI
 from worker.config import Keys
@@ -25,6 +24,8 @@ QUEUE = "moji-inline-test"
 ENV = {"MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE, "MOJI_LOG_LEVEL": "INFO"}
 KINDS = [("😉", ["smile", "wink", "raised"]), ("😁", ["grin", "open", "neutral"]),
          ("🙂", ["smile", "open", "neutral"])]
+
+redis_server, api, svc = service_fixtures(db=8, env=ENV)
 
 
 # --- the search and the list, without Telegram ---------------------------------------------------
@@ -54,14 +55,6 @@ def test_search_by_emoji_word_prefix_and_language():
     assert [s["file_id"] for s in search(twice, "")].count("F0") == 1
 
 
-@pytest.fixture(scope="module")
-def redis_server():
-    server = RedisServer(db=8)
-    server.flush()
-    yield server
-    server.close()
-
-
 def _private(user_id: int, n: int = 1, chat_type: str = "private") -> StickerRequest:
     chat = user_id if chat_type == "private" else -100_000 - user_id
     return StickerRequest(chat_id=chat, user_id=user_id, message_id=n, file_id=f"P{n}",
@@ -89,21 +82,6 @@ def test_the_list_is_newest_first_each_sticker_once_and_capped(redis_server):
 
 
 # --- end to end ----------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def api():
-    with LocalBotAPI() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def svc(api, redis_server, tmp_path_factory):
-    service = Service(api, redis_server.url, workers=1,
-                      logdir=tmp_path_factory.mktemp("logs"), **ENV)
-    try:
-        yield service.start()
-    finally:
-        service.stop()
 
 
 def _webp() -> bytes:

@@ -14,11 +14,9 @@ import io
 import json
 import time
 
-import pytest
-from botkit import RedisServer, Service, inline_buttons, variant
+from botkit import inline_buttons, service_fixtures, variant
 from PIL import Image
 
-from moji.localapi import LocalBotAPI
 from pipeline.pack import PACK
 
 QUEUE = "moji-pack-test"
@@ -29,29 +27,7 @@ BOT = "moji_test_bot"
 # print the figure (pytest -s), as timings on a shared machine are no test
 EMOJI = [p.emoji for p in PACK]
 
-
-@pytest.fixture(scope="module")
-def redis_server():
-    server = RedisServer(db=7)
-    server.flush()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def api():
-    with LocalBotAPI() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def svc(api, redis_server, tmp_path_factory):
-    service = Service(api, redis_server.url, workers=1,
-                      logdir=tmp_path_factory.mktemp("logs"), **ENV)
-    try:
-        yield service.start()
-    finally:
-        service.stop()
+redis_server, api, svc = service_fixtures(db=7, env=ENV)
 
 
 def _selfie(api, user: dict, photo: str, n: int):
