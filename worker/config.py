@@ -173,7 +173,6 @@ class Keys:
         """A set of the keys (and `job:<id>` entries) written for a person, for /forget."""
         return f"moji:user:{user_id}:keys"
 
-
     @staticmethod
     def inline(user_id: int) -> str:
         """A list, newest first, of the person's stickers for inline mode (JSON entries)."""
