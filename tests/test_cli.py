@@ -59,6 +59,8 @@ def test_render_reports_how_many_faces(tmp_path, two_faces_jpeg):
     record = json.loads(result.stdout)
     assert record["ok"] and record["faces"] == 2
     assert "grin" in record["parts"]["mouth"]["tags"]  # the larger face is the grinning one
+    plain = moji("render", str(tmp_path / "two.jpg"), "--out", str(tmp_path))
+    assert plain.returncode == 0 and "2 faces, drew the largest" in plain.stdout
 
 
 def test_render_draws_a_given_likeness(tmp_path):

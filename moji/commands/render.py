@@ -18,7 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                           "3 s, 30 fps, 256 KB) from each clip (mp4, mov, "
                                           "webm, gif).")
     p.add_argument("photos", nargs="+", type=Path, metavar="PHOTO|CLIP")
-    p.add_argument("--style", help="art style (default: $MOJI_STYLE or classic)")
+    from pipeline.style import list_styles
+
+    p.add_argument("--style", help="art style: " + ", ".join(list_styles())
+                   + " (default: $MOJI_STYLE or classic)")
     p.add_argument("--embedder", help="embedding extractor (default: expression)")
     p.add_argument("--embedder-weights", type=Path, metavar="PATH",
                    help="weights file for the embedder (autoencoder, resnet50)")
@@ -29,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--likeness-method", choices=("auto", "bisenet", "basic"),
                    help="how to measure likeness (default: $MOJI_LIKENESS or auto: bisenet when "
                         "torch and its weights are here, else basic)")
-    p.add_argument("--out", type=Path, default=Path("stickers"), help="output folder")
+    p.add_argument("--out", type=Path, default=Path("stickers"),
+                   help="output folder (default: ./stickers)")
     p.add_argument("--json", action="store_true", help="one JSON object per input on stdout")
     p.add_argument("--svg", action="store_true", help="also write the composed SVG")
     p.set_defaults(func=run)
@@ -116,7 +120,10 @@ def _report(args: argparse.Namespace, photo: Path, record: dict) -> None:
                           for kind, p in record["parts"].items())
         clip = (f"  {len(record['frames'])} frames, {record['duration']:.2f} s, "
                 f"{record['bytes'] // 1024} KB") if "frames" in record else ""
-        print(f"{photo} -> {record['output']}  {parts}{clip}  "
+        faces = record.get("faces")
+        found = ("" if faces is None else "  1 face" if faces == 1
+                 else f"  {faces} faces, drew the largest")
+        print(f"{photo} -> {record['output']}{found}  {parts}{clip}  "
               f"[{record['timings_ms']['total']:.0f} ms]")
     else:
         print(f"{photo}: {record['message']} ({record['error']})", file=sys.stderr)
