@@ -16,7 +16,10 @@ import json
 import logging
 import time
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 from . import i18n
 from .config import Keys
@@ -50,8 +53,21 @@ _MOUTH_EMOJI = {"neutral": "😐", "smile": "🙂", "grin": "😁", "open": "�
                 "smirk": "😏", "tongue": "😛", "kiss": "😗"}
 
 
+class Payload:
+    """A job's payload dataclass: plain fields to and from the dict RQ stores. Unknown keys are
+    ignored, so a job queued by an older bot still runs."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
 @dataclass
-class StickerRequest:
+class StickerRequest(Payload):
     """One photo to turn into a sticker: where it is, who asked, and in which style."""
 
     chat_id: int
@@ -64,17 +80,9 @@ class StickerRequest:
     received_at: float = 0.0  # when the bot received the update (epoch seconds), for latency
     language: str = i18n.DEFAULT  # the person's language (worker.i18n): what to answer in
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> StickerRequest:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
-
 
 @dataclass
-class IdentityRequest:
+class IdentityRequest(Payload):
     """Draw a person's identity sticker (for /me) and send it with its correction buttons."""
 
     chat_id: int
@@ -82,14 +90,6 @@ class IdentityRequest:
     style: str
     received_at: float = 0.0
     language: str = i18n.DEFAULT
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> IdentityRequest:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 def emoji_for(tags: dict[str, list[str]]) -> str:

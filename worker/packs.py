@@ -30,12 +30,13 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from . import i18n
 from .config import Keys
 from .i18n import N_, _
+from .jobs import Payload
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ PACK_MESSAGES = {
 
 
 @dataclass
-class PackRequest:
+class PackRequest(Payload):
     """Make (or redraw) a person's pack: who, where to answer, in which style and language."""
 
     chat_id: int
@@ -66,14 +67,6 @@ class PackRequest:
     style: str
     received_at: float = 0.0
     language: str = i18n.DEFAULT
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PackRequest:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 def pending_key(user_id: int) -> str:
