@@ -174,9 +174,12 @@ def compose_svg(style: Style, chosen: dict[str, StylePart],
     if colours is None:
         colours = person_colours(style, skin_rgb, likeness)
     layers = [f'<g id="{kind}-{layer}">{body}</g>' for kind, layer, body in _layer_bodies(chosen)]
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-           f'viewBox="{viewbox}" width="{size}" height="{size}">' + "".join(layers) + "</svg>")
-    return _recolour(svg, colours)
+    return _recolour(_svg_document("".join(layers), viewbox, size), colours)
+
+
+def _svg_document(body: str, viewbox: str, size: int) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'viewBox="{viewbox}" width="{size}" height="{size}">{body}</svg>')
 
 
 @functools.lru_cache(maxsize=32)
@@ -235,9 +238,7 @@ def _layer(style: Style, part: StylePart, layer: str, colours: Colours, size: in
     if key in _LAYERS:
         _LAYERS.move_to_end(key)
         return _LAYERS[key]
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-           f'viewBox="{STICKER_VIEWBOX}" width="{size}" height="{size}">{body}</svg>')
-    image = _rasterise(_recolour(svg, colours), size)
+    image = _rasterise(_recolour(_svg_document(body, STICKER_VIEWBOX, size), colours), size)
     box = image.getbbox() or (0, 0, 1, 1)
     _LAYERS[key] = (image.crop(box), box[:2])
     if len(_LAYERS) > MAX_LAYERS:
