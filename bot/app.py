@@ -36,6 +36,7 @@ from worker.redact import install as install_redaction
 
 from . import handlers
 from .keyboards import LANGUAGE_PREFIX, ME_PREFIX, PACK_PREFIX, STYLE_PREFIX
+from .request import AiohttpRequest
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -97,8 +98,12 @@ async def _post_stop(application: Application) -> None:
 
 def build_application(settings: Settings, store: Store | None = None) -> Application:
     """The bot with all its handlers, talking to `settings.base_url`."""
+    builder = ApplicationBuilder()
+    if settings.bot_http == "aiohttp":  # bot/request.py says why; httpx is the library's own
+        builder = builder.request(AiohttpRequest()).get_updates_request(
+            AiohttpRequest(connections=1))
     application = (
-        ApplicationBuilder()
+        builder
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)

@@ -461,6 +461,10 @@ class LocalBotAPI:
     def file_bytes(self, file_id: str) -> bytes:
         return self._files[file_id].data
 
+    def add_sticker_file(self, data: bytes) -> str:
+        """A sticker file this server knows, as if the bot had sent it before; its file_id."""
+        return self._run(self._store_file(data, "sticker")).file_id
+
     def sticker_set(self, name: str) -> dict | None:
         return self._sticker_sets.get(name)
 
