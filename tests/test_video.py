@@ -12,8 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+pytest.importorskip("imageio_ffmpeg")
 pytest.importorskip("mediapipe")
+
+from botkit import write_mp4  # noqa: E402
 
 from pipeline.videoinfo import (  # noqa: E402
     VideoInfo,
@@ -49,22 +51,10 @@ def _shaken(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(Image.open(buf).convert("RGB"))
 
 
-def _write_mp4(path: Path, frames: list[np.ndarray], fps: int = FPS) -> Path:
-    height, width = frames[0].shape[:2]
-    writer = imageio_ffmpeg.write_frames(str(path), (width, height), fps=fps, codec="libx264",
-                                         quality=8, macro_block_size=2,
-                                         ffmpeg_log_level="error")
-    writer.send(None)
-    for frame in frames:
-        writer.send(np.ascontiguousarray(frame))
-    writer.close()
-    return path
-
-
 def still_clip(path: Path, name: str = "neutral.jpg", seconds: float = 3.0) -> Path:
     rng = np.random.default_rng(7)
     rgb = _photo(name)
-    return _write_mp4(path, [_shaken(rgb, rng) for _ in range(int(seconds * FPS))])
+    return write_mp4(path, [_shaken(rgb, rng) for _ in range(int(seconds * FPS))])
 
 
 def switching_clip(path: Path, names: tuple[str, str] = ("neutral.jpg", "grin.jpg"),
@@ -75,7 +65,7 @@ def switching_clip(path: Path, names: tuple[str, str] = ("neutral.jpg", "grin.jp
     h = min(p.shape[0] for p in photos)
     w = min(p.shape[1] for p in photos)
     photos = [p[:h, :w] for p in photos]
-    return _write_mp4(path, [_shaken(photos[(i // FPS) % 2], rng)
+    return write_mp4(path, [_shaken(photos[(i // FPS) % 2], rng)
                              for i in range(int(seconds * FPS))])
 
 
@@ -161,7 +151,7 @@ def test_long_clip_gives_its_most_expressive_three_seconds(pipe, tmp_path):
     a, b = a[:h, :w], b[:h, :w]
     frames = [_shaken(a, rng) for _ in range(4 * FPS)]
     frames += [_shaken(b if (i // 15) % 2 else a, rng) for i in range(3 * FPS)]
-    clip = _write_mp4(tmp_path / "long.mp4", frames)
+    clip = write_mp4(tmp_path / "long.mp4", frames)
     sticker = render_clip(pipe, clip)
     assert 3.0 <= sticker.start_s <= 4.5, sticker.start_s
     out = tmp_path / "long.webm"
@@ -247,7 +237,7 @@ def test_face_on_its_side_is_read_upright(pipe, tmp_path):
     upright = pipe.render((FIXTURES / "neutral.jpg").read_bytes())
     rng = np.random.default_rng(11)
     rgb = np.ascontiguousarray(np.rot90(_photo("neutral.jpg"), 1))
-    clip = _write_mp4(tmp_path / "side.mp4", [_shaken(rgb, rng) for _ in range(FPS)])
+    clip = write_mp4(tmp_path / "side.mp4", [_shaken(rgb, rng) for _ in range(FPS)])
     frames = render_clip(pipe, clip).to_dict()["frames"]
     for kind in ("eyes", "mouth"):
         want = upright.matches[kind].tags[0]
