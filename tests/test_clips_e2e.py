@@ -5,7 +5,8 @@ one that breaks Telegram's rules (WEBM, VP9, 512 px, at most 3 s, 30 fps, 256 KB
 A video note in a private chat gets one video sticker drawn with the person's kept look, and it
 joins their pack with `format: video`; `/emoji` replying to a video in a group (or as a GIF's
 caption) works, and the group's /pack adds the video sticker as one; a clip over 20 MB is
-refused before anything is queued; a clip without a face gets the clear no-face message. The
+refused before anything is queued; a clip without a face, or one that cannot be read, gets a
+clear message. The
 clips are made here from fixture photos: 1-2 s, 192 px, 15 fps.
 
 Own user ids (75xx), own Redis db (5) and queue, so it runs beside the other e2e tests."""
@@ -162,12 +163,17 @@ def test_clip_over_20_mb_is_refused_before_it_is_queued(svc, api, redis_server):
     assert not api.calls_to("sendSticker", 7503) and not api.calls_to("sendChatAction", 7503)
 
 
-def test_clip_without_a_face_gets_the_no_face_message(svc, api):
+def test_clip_without_a_face_or_unreadable_gets_a_clear_message(svc, api):
     dee = api.user(7504, "Dee", language_code="es")
     note = api.send_clip(dee, photo_clip([no_face_photo()], seconds=1.0))
     (told,) = api.wait_for("sendMessage", 7504, where=_reply_to(note), timeout=FIRST)
     assert told.params["text"] == ("No encontré ninguna cara en ese vídeo. Prueba con un clip "
                                    "en el que se vea toda tu cara, mirando a la cámara.")
+    clip = photo_clip([fixture_bytes("smile.jpg")], seconds=1.0)
+    broken = api.send_clip(dee, clip[:len(clip) // 3], kind="video")  # cut short in transfer
+    (told,) = api.wait_for("sendMessage", 7504, where=_reply_to(broken), timeout=FIRST)
+    assert told.params["text"] == ("No puedo leer ese vídeo. Envía una videonota, un vídeo o "
+                                   "un GIF.")
     assert not api.calls_to("sendSticker", 7504)
 
 
