@@ -232,7 +232,8 @@ class Store:
 
         record_sticker(self.redis, req, entry["file_id"], entry.get("emoji", "🙂"),
                        self.settings.cache_ttl, cached=True, identity_tag=entry.get("identity"),
-                       keywords=entry.get("keywords"))
+                       keywords=entry.get("keywords"),
+                       sticker_format=entry.get("format", "static"))
 
     # --- identity -----------------------------------------------------------------------------
     def identity_of(self, user_id: int) -> identity.Identity | None:

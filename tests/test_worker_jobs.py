@@ -22,7 +22,7 @@ def test_payload_is_small_plain_data_without_the_token():
     payload = req.to_dict()
     assert StickerRequest.from_dict(json.loads(json.dumps(payload))) == req
     assert set(payload) == {"chat_id", "user_id", "message_id", "file_id", "file_unique_id",
-                            "style", "chat_type", "received_at", "language"}
+                            "style", "chat_type", "received_at", "language", "media"}
     assert all(isinstance(v, (int, float, str)) for v in payload.values())
 
 

@@ -1,13 +1,15 @@
 """RQ job functions. Each takes a small payload dict (ids and names: no image bytes, no token).
 
 `make_sticker` downloads the photo with getFile, renders it with the process's one pipeline, and
-sends the sticker as a reply. In a private chat the person's identity (worker.identity) is drawn
-and only the expression comes from the photo; their first selfie sets that identity. Group photos
-are measured on their own: the face may be anyone's. `identity_sticker` draws the identity with a
-neutral expression, for /me, with its correction buttons. Problems a person can fix (no face,
-not an image) are answered with a message and end the job normally; anything else raises, RQ
-retries it, and when retries run out `on_failure` tells the person. This module imports nothing
-heavy: the bot imports it too.
+sends the sticker as a reply; a clip (a video note, a video, a GIF) becomes a video sticker
+(WEBM) the same way, with the same delivery guarantees. In a private chat the person's identity
+(worker.identity) is drawn and only the expression comes from the photo or clip; their first
+selfie (a photo: a clip's small frames are no measure of a look) sets that identity. Group
+photos are measured on their own: the face may be anyone's. `identity_sticker` draws the
+identity with a neutral expression, for /me, with its correction buttons. Problems a person can
+fix (no face, not an image) are answered with a message and end the job normally; anything else
+raises, RQ retries it, and when retries run out `on_failure` tells the person. This module
+imports nothing heavy: the bot imports it too.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +48,26 @@ USER_MESSAGES = {
     "bad_likeness": N_("Your saved look could not be drawn. Tap \"Take my look from my next "
                        "photo\" in /me, or /forget and send a new selfie."),
 }
+# The same answers for a clip (a video note, a video, a GIF), where they differ.
+CLIP_MESSAGES = {
+    "no_face": N_("I couldn't find a face in that video. Try a clip with your whole face in "
+                  "the picture, facing the camera."),
+    "bad_image": N_("I can't read that video. Send a video note, a video or a GIF."),
+    "too_large": N_("That video is too big: bots can download files up to 20 MB. Send a "
+                    "shorter one."),
+    "file_too_big": N_("That video is too big: bots can download files up to 20 MB. Send a "
+                       "shorter one."),
+    "failed": N_("Sorry, something went wrong while making your animated sticker. Please send "
+                 "the video again in a moment."),
+    "lost": N_("Sorry, the worker making your sticker stopped before it was done. Please send "
+               "the video again."),
+}
+
+
+def user_message(code: str, media: str = "photo") -> str | None:
+    """The English text a person reads for an error code (translate it with `_`), for a photo
+    or a clip; None for a code without one."""
+    return (media == "clip" and CLIP_MESSAGES.get(code)) or USER_MESSAGES.get(code)
 
 INLINE_MAX = 200  # stickers kept per person for inline mode (an answer shows at most 50)
 
@@ -79,6 +102,7 @@ class StickerRequest(Payload):
     chat_type: str = "private"
     received_at: float = 0.0  # when the bot received the update (epoch seconds), for latency
     language: str = i18n.DEFAULT  # the person's language (worker.i18n): what to answer in
+    media: str = "photo"  # "photo" | "clip" (a video note, video or GIF: a video sticker)
 
 
 @dataclass
@@ -114,6 +138,17 @@ def keywords_for(tags: dict[str, list[str]]) -> list[str]:
     return words
 
 
+def clip_tags(frames: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """A clip's tags per part kind, {kind: [main tag of its parts, the most shown first]}: its
+    emoji is that of the expression it shows most, and inline search finds it by every
+    expression it shows."""
+    counts: dict[str, Counter] = {}
+    for frame in frames:
+        for kind, match in frame.items():
+            counts.setdefault(kind, Counter()).update(match.tags[:1])
+    return {kind: [tag for tag, _n in count.most_common()] for kind, count in counts.items()}
+
+
 def inline_entry(file_id: str, emoji: str, keywords: list[str]) -> str:
     """One element of a person's inline list: the same sticker always gives the same string,
     so that LREM can drop its older copy."""
@@ -123,9 +158,10 @@ def inline_entry(file_id: str, emoji: str, keywords: list[str]) -> str:
 
 def record_sticker(redis: Any, req: StickerRequest, file_id: str, emoji: str,
                    cache_ttl: int, cached: bool = False, identity_tag: str | None = None,
-                   keywords: list[str] | None = None) -> None:
+                   keywords: list[str] | None = None, sticker_format: str = "static") -> None:
     """Remember a sent sticker: the repeat cache, the user's last sticker (for /pack), their
-    inline list (private stickers only: those are of them), stats.
+    inline list (private stickers only: those are of them), stats. `sticker_format` ("static"
+    or "video") is kept with it: a sticker set takes each sticker with its format.
 
     `identity_tag` (worker.identity.cache_tag) stamps a sticker drawn with a person's identity,
     so that the cache serves it only to them and only while that identity is current. Every key
@@ -138,6 +174,8 @@ def record_sticker(redis: Any, req: StickerRequest, file_id: str, emoji: str,
         entry["identity"] = identity_tag
     if keywords:
         entry["keywords"] = list(keywords)
+    if sticker_format != "static":
+        entry["format"] = sticker_format
     written = [Keys.last(req.chat_id, req.user_id)]
     with redis.pipeline(transaction=False) as pipe:
         if not cached:
@@ -159,7 +197,8 @@ def record_sticker(redis: Any, req: StickerRequest, file_id: str, emoji: str,
 
 
 def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
-    """Job: photo (by file_id) -> sticker sent as a reply. Returns a small summary.
+    """Job: photo (by file_id) -> sticker sent as a reply; a clip (`media` "clip") -> a video
+    sticker (WEBM), drawn with the same identity. Returns a small summary.
 
     Each photo gets one answer: a sticker, or one message. The answer is claimed in Redis
     before it is sent (Keys.delivery) and marked done right after (Keys.done), so a retry of
@@ -196,11 +235,16 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
         # a private selfie is the person's own face: draw their kept identity, if any
         kept = identity.load(rt.redis, req.user_id) if req.chat_type == "private" else None
         use = kept if kept is not None and not kept.retake else None
-        if use is not None:
-            sticker = rt.pipeline.render(data, style=req.style, likeness=use.to_likeness(),
-                                         face_part=use.face)
+        look = {"likeness": use.to_likeness(), "face_part": use.face} if use else {}
+        if req.media == "clip":
+            clip = rt.pipeline.render_clip(data, style=req.style, **look)
+            matches, likeness, timings = clip.frames[0], clip.likeness, clip.timings_ms
+            tags = clip_tags(clip.frames)
+            upload = ("sticker.webm", clip.webm, "video/webm")
         else:
-            sticker = rt.pipeline.render(data, style=req.style)
+            sticker = rt.pipeline.render(data, style=req.style, **look)
+            matches, likeness, timings = sticker.matches, sticker.likeness, sticker.timings_ms
+            tags = {kind: list(m.tags) for kind, m in sticker.matches.items()}
         lap("render")
     except BotAPIError as exc:
         if exc.method == "getFile" and exc.code == 400 and "too big" in exc.description.lower():
@@ -215,18 +259,19 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     stamp, established = None, None
     if use is not None:
         stamp = identity.cache_tag(req.user_id, use.version)
-    elif req.chat_type == "private":  # the first selfie (or a retake): it sets the identity
-        face = sticker.matches.get("face")
-        new = identity.establish(rt.redis, req.user_id, sticker.likeness,
+    elif req.chat_type == "private" and req.media == "photo":
+        # the first selfie (or a retake) sets the identity; a clip's small frames do not
+        face = matches.get("face")
+        new = identity.establish(rt.redis, req.user_id, likeness,
                                  face.part_id if face else None,
                                  seen_version=kept.version if kept else 0)
         if new is not None:
             stamp, established = identity.cache_tag(req.user_id, new.version), new.version
         lap("identity")
-    tags = {kind: list(m.tags) for kind, m in sticker.matches.items()}
     emoji = emoji_for(tags)
-    webp = to_webp(sticker.png)
-    lap("webp")
+    if req.media == "photo":
+        upload = ("sticker.webp", to_webp(sticker.png), "image/webp")
+        lap("webp")
     if not _claim_delivery(rt, req):
         return {"ok": True, "duplicate": True}
     try:
@@ -237,7 +282,7 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
                                   "allow_sending_without_reply": True},
              # under a person's first sticker: the button that makes their whole pack
              "reply_markup": packs.pack_button() if established else None},
-            files={"sticker": ("sticker.webp", webp, "image/webp")},
+            files={"sticker": upload},
         )
     except BotAPIError as exc:
         if exc.code == 403:  # the person blocked the bot, or it left the group: nobody to tell
@@ -254,18 +299,24 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     lap("send")
     file_id = message["sticker"]["file_id"]
     _mark_done(rt, req, "sticker")  # first, and until Redis takes it: it stops a second send
+    sticker_format = "video" if req.media == "clip" else "static"
     _with_redis(record_sticker, rt.redis, req, file_id, emoji, rt.settings.cache_ttl,
-                identity_tag=stamp, keywords=keywords_for(tags))
+                identity_tag=stamp, keywords=keywords_for(tags), sticker_format=sticker_format)
     lap("record")
     if req.chat_type == "private":  # a selfie sticker joins the person's pack (worker.packs)
-        packs.add_photo_sticker(rt, req.user_id, req.chat_id, file_id, emoji, keywords_for(tags))
+        packs.add_photo_sticker(rt, req.user_id, req.chat_id, file_id, emoji, keywords_for(tags),
+                                sticker_format)
         lap("pack")
-    face = sticker.matches.get("face")
-    return {"ok": True, "file_id": file_id, "emoji": emoji, "parts": tags,
-            "likeness": sticker.likeness.to_dict(), "face": face.part_id if face else None,
-            "identity": {"used": use.version if use else None,
-                         "established": established},
-            "stages_ms": stages, "timings_ms": sticker.timings_ms}
+    face = matches.get("face")
+    summary = {"ok": True, "file_id": file_id, "emoji": emoji, "parts": tags,
+               "media": req.media, "likeness": likeness.to_dict(),
+               "face": face.part_id if face else None,
+               "identity": {"used": use.version if use else None, "established": established},
+               "stages_ms": stages, "timings_ms": timings}
+    if req.media == "clip":
+        summary.update(frames=len(clip.frames), duration=round(clip.duration, 3),
+                       bytes=len(clip.webm))
+    return summary
 
 
 # --- delivery: one answer per photo ---------------------------------------------------------
@@ -439,8 +490,8 @@ def _answer_error(rt: Any, req: StickerRequest, code: str, detail: str = "") -> 
     answer for a repeat of the photo."""
     from .botapi import BotAPIError
 
-    known = USER_MESSAGES.get(code)
-    text = _(known) if known else detail or _(USER_MESSAGES["failed"])
+    known = user_message(code, req.media)
+    text = _(known) if known else detail or _(user_message("failed", req.media))
     from .identity import remember_keys
 
     if not _claim_delivery(rt, req):  # answered already (a retry)
@@ -484,6 +535,7 @@ def on_failure(job: Any, connection: Any, exc_type: type, exc_value: BaseExcepti
         payload = job.args[0]
         chat_id, reply_to = int(payload["chat_id"]), payload.get("message_id")
         i18n.use(payload.get("language"))
+        media = payload.get("media", "photo")
     except (IndexError, KeyError, TypeError, ValueError):
         log.error("job %s failed and has no request to answer", job.id)
         return
@@ -507,7 +559,7 @@ def on_failure(job: Any, connection: Any, exc_type: type, exc_value: BaseExcepti
     rt = runtime.current_or_none()
     bot = rt.bot if rt else BotAPI.from_settings(Settings.from_env())
     try:
-        bot.send_message(chat_id, _(USER_MESSAGES["lost" if lost else "failed"]),
+        bot.send_message(chat_id, _(user_message("lost" if lost else "failed", media)),
                          reply_to=reply_to)
     finally:
         if not rt:
