@@ -319,11 +319,13 @@ def render_sticker(style: Style, chosen: dict[str, StylePart],
 
 
 def clear_render_cache(layers: bool = True) -> None:
-    """Forget the composed stickers and, unless `layers=False`, the rasterised part layers
-    (benchmarks time the composite and the PNG encode with `layers=False`)."""
+    """Forget the composed stickers (group stickers too: render_png) and, unless
+    `layers=False`, the rasterised part layers (benchmarks time the composite and the PNG
+    encode with `layers=False`)."""
     if layers:
         _LAYERS.clear()
     _sticker_png.cache_clear()
+    render_png.cache_clear()
 
 
 def render_part(style: Style, part: StylePart, size: int = FRAME_SIZE,
