@@ -69,7 +69,8 @@ HELP = N_(
     "In any chat, type @{bot} and an emoji or a word (smile, wink...) to send one of your "
     "stickers.\n\n"
     "In groups: reply to a photo or a video with /emoji (or mention me), or send one with /emoji "
-    "as its caption. /pack there adds to the group's pack."
+    "as its caption; /emoji all puts everyone in a photo on one sticker. /pack there adds to the "
+    "group's pack."
 )
 
 
@@ -210,14 +211,16 @@ async def edited_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def emoji_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/emoji replying to a photo or a clip, or as its caption: a sticker in this chat."""
+    """/emoji replying to a photo or a clip, or as its caption: a sticker in this chat; /emoji
+    all: one sticker of everyone in the photo."""
     message = update.effective_message
     target = message if _has_media(message) else message.reply_to_message
     if target is None or not _has_media(target):
         await message.reply_text(
             _("Reply to a photo or a video with /emoji, or send one with /emoji as its caption."))
         return
-    await make_sticker(update, context, target)
+    all_faces = bool(_EMOJI_ALL.match(message.text or message.caption or ""))
+    await make_sticker(update, context, target, all_faces=all_faces)
 
 
 async def mention(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -531,6 +534,7 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
 _HEIC = re.compile(r"\.(heic|heif)$", re.I)
 _CLIP_NAME = re.compile(r"\.(mp4|mov|m4v|webm|mkv|gif)$", re.I)
 _IMAGE_NAME = re.compile(r"\.(jpe?g|png|webp|heic|heif|bmp|gif|tiff?)$", re.I)
+_EMOJI_ALL = re.compile(r"/emoji(@\w+)?\s+all\b", re.I)  # "/emoji all", "/emoji@moji_bot all"
 
 
 def _has_image(message: Message) -> bool:
@@ -572,9 +576,9 @@ def _previews(store: Store, styles: list) -> list:
 
 
 async def make_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE,
-                       target: Message) -> None:
-    """Queue a sticker for the image in `target` (a video sticker for a clip), or answer at
-    once (cache, limits, errors)."""
+                       target: Message, all_faces: bool = False) -> None:
+    """Queue a sticker for the image in `target` (a video sticker for a clip; `all_faces`: one
+    of everyone in a photo), or answer at once (cache, limits, errors)."""
     received = time.time()
     store, user, chat = _store(context), update.effective_user, update.effective_chat
     # a channel post has no sender: the channel stands for the person
@@ -597,7 +601,8 @@ async def make_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE,
         req = StickerRequest(chat_id=chat.id, user_id=user_id, message_id=target.message_id,
                              file_id=file.file_id, file_unique_id=file.file_unique_id,
                              style=style, chat_type=chat.type, received_at=received,
-                             language=i18n.current(), media=media)
+                             language=i18n.current(), media=media,
+                             all_faces=all_faces and media == "photo")
         result = await asyncio.to_thread(store.submit, req)
     except RedisError as exc:  # Redis restarting: nothing was queued, so say so
         log.warning("photo in chat %s not queued: %s", chat.id, exc)

@@ -63,6 +63,29 @@ def test_render_reports_how_many_faces(tmp_path, two_faces_jpeg):
     assert plain.returncode == 0 and "2 faces, drew the largest" in plain.stdout
 
 
+def test_render_all_faces(tmp_path, two_faces_jpeg):
+    (tmp_path / "two.jpg").write_bytes(two_faces_jpeg)
+    result = moji("render", str(tmp_path / "two.jpg"), str(FIXTURES / "smile.jpg"),
+                  "--all-faces", "--out", str(tmp_path), "--json")
+    assert result.returncode == 0, result.stderr
+    two, one = (json.loads(line) for line in result.stdout.splitlines())
+    assert two["ok"] and two["faces"] == 2 and len(two["people"]) == 2
+    left, right = two["people"]  # neutral.jpg pasted left of grin.jpg
+    assert left["box"][0] < right["box"][0] and len(left["box"]) == 4
+    assert "neutral" in left["parts"]["mouth"]["tags"] and "grin" in right["parts"]["mouth"]["tags"]
+    assert set(left["likeness"]) == {"hair", "facial_hair", "glasses", "headwear", "skin"}
+    assert two["parts"] == left["parts"]  # the usual keys: the first person's
+    from PIL import Image
+
+    assert Image.open(two["output"]).size == (512, 512)
+    assert one["ok"] and one["faces"] == 1 and len(one["people"]) == 1
+
+    (tmp_path / "me.json").write_text(json.dumps(two["likeness"]))
+    refused = moji("render", str(tmp_path / "two.jpg"), "--all-faces", "--likeness",
+                   str(tmp_path / "me.json"), "--out", str(tmp_path))
+    assert refused.returncode == 2 and "--all-faces" in refused.stderr
+
+
 def test_render_draws_a_given_likeness(tmp_path):
     given = {"hair": {"length": "long", "colour": "blonde", "rgb": "#d8b060"},
              "facial_hair": "beard", "glasses": "sunglasses", "headwear": "none",

@@ -5,7 +5,8 @@ sends the sticker as a reply; a clip (a video note, a video, a GIF) becomes a vi
 (WEBM) the same way, with the same delivery guarantees. In a private chat the person's identity
 (worker.identity) is drawn and only the expression comes from the photo or clip; their first
 selfie (a photo: a clip's small frames are no measure of a look) sets that identity. Group
-photos are measured on their own: the face may be anyone's. `identity_sticker` draws the
+photos are measured on their own: the face may be anyone's; so is every face of a sticker of
+everyone in a photo (`/emoji all`, pipeline.Pipeline.render_all). `identity_sticker` draws the
 identity with a neutral expression, for /me, with its correction buttons. Problems a person can
 fix (no face, not an image) are answered with a message and end the job normally; anything else
 raises, RQ retries it, and when retries run out `on_failure` tells the person. This module
@@ -103,6 +104,24 @@ class StickerRequest(Payload):
     received_at: float = 0.0  # when the bot received the update (epoch seconds), for latency
     language: str = i18n.DEFAULT  # the person's language (worker.i18n): what to answer in
     media: str = "photo"  # "photo" | "clip" (a video note, video or GIF: a video sticker)
+    all_faces: bool = False  # /emoji all: one sticker of everyone in the photo
+
+    @property
+    def personal(self) -> bool:
+        """A sticker of the person who asked, drawn with their identity: one face of a photo
+        sent in a private chat. A group photo's faces may be anyone's."""
+        return self.chat_type == "private" and not self.all_faces
+
+    @property
+    def answer_style(self) -> str:
+        """What the keys of this photo's answer (cache, delivery, done) are named after."""
+        return answer_style(self.style, self.all_faces)
+
+
+def answer_style(style: str, all_faces: bool) -> str:
+    """The style, marked for a sticker of everyone in a photo: another answer to the same photo
+    than its one-face sticker, cached and delivered on its own."""
+    return f"{style}+all" if all_faces else style
 
 
 @dataclass
@@ -160,7 +179,7 @@ def record_sticker(redis: Any, req: StickerRequest, file_id: str, emoji: str,
                    cache_ttl: int, cached: bool = False, identity_tag: str | None = None,
                    keywords: list[str] | None = None, sticker_format: str = "static") -> None:
     """Remember a sent sticker: the repeat cache, the user's last sticker (for /pack), their
-    inline list (private stickers only: those are of them), stats. `sticker_format` ("static"
+    inline list (personal stickers only: those are of them), stats. `sticker_format` ("static"
     or "video") is kept with it: a sticker set takes each sticker with its format.
 
     `identity_tag` (worker.identity.cache_tag) stamps a sticker drawn with a person's identity,
@@ -179,10 +198,11 @@ def record_sticker(redis: Any, req: StickerRequest, file_id: str, emoji: str,
     written = [Keys.last(req.chat_id, req.user_id)]
     with redis.pipeline(transaction=False) as pipe:
         if not cached:
-            pipe.set(Keys.cache(req.file_unique_id, req.style), json.dumps(entry), ex=cache_ttl)
-            written.append(Keys.cache(req.file_unique_id, req.style))
+            pipe.set(Keys.cache(req.file_unique_id, req.answer_style), json.dumps(entry),
+                     ex=cache_ttl)
+            written.append(Keys.cache(req.file_unique_id, req.answer_style))
         pipe.set(Keys.last(req.chat_id, req.user_id), json.dumps(entry), ex=cache_ttl)
-        if req.chat_type == "private":  # newest first, each sticker once, capped
+        if req.personal:  # newest first, each sticker once, capped
             item, key = inline_entry(file_id, emoji, keywords or []), Keys.inline(req.user_id)
             pipe.lrem(key, 0, item)
             pipe.lpush(key, item)
@@ -215,7 +235,7 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     req = StickerRequest.from_dict(payload)
     i18n.use(req.language)
     rt = runtime.current()
-    done_key = Keys.done(req.chat_id, req.message_id, req.style)
+    done_key = Keys.done(req.chat_id, req.message_id, req.answer_style)
     if _with_redis(rt.redis.exists, done_key):  # a retry of a job that was answered already
         return {"ok": True, "duplicate": True}
     t0 = time.perf_counter()
@@ -233,7 +253,7 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
         data = rt.bot.download(info["file_path"])
         lap("download")
         # a private selfie is the person's own face: draw their kept identity, if any
-        kept = identity.load(rt.redis, req.user_id) if req.chat_type == "private" else None
+        kept = identity.load(rt.redis, req.user_id) if req.personal else None
         use = kept if kept is not None and not kept.retake else None
         look = {"likeness": use.to_likeness(), "face_part": use.face} if use else {}
         if req.media == "clip":
@@ -241,8 +261,9 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
             matches, likeness, timings = clip.frames[0], clip.likeness, clip.timings_ms
             tags = clip_tags(clip.frames)
             upload = ("sticker.webm", clip.webm, "video/webm")
-        else:
-            sticker = rt.pipeline.render(data, style=req.style, **look)
+        else:  # /emoji all: everyone measured from the photo, nobody's identity touched
+            sticker = (rt.pipeline.render_all(data, style=req.style) if req.all_faces
+                       else rt.pipeline.render(data, style=req.style, **look))
             matches, likeness, timings = sticker.matches, sticker.likeness, sticker.timings_ms
             tags = {kind: list(m.tags) for kind, m in sticker.matches.items()}
         lap("render")
@@ -259,7 +280,7 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     stamp, established = None, None
     if use is not None:
         stamp = identity.cache_tag(req.user_id, use.version)
-    elif req.chat_type == "private" and req.media == "photo":
+    elif req.personal and req.media == "photo":
         # the first selfie (or a retake) sets the identity; a clip's small frames do not
         face = matches.get("face")
         new = identity.establish(rt.redis, req.user_id, likeness,
@@ -303,7 +324,7 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     _with_redis(record_sticker, rt.redis, req, file_id, emoji, rt.settings.cache_ttl,
                 identity_tag=stamp, keywords=keywords_for(tags), sticker_format=sticker_format)
     lap("record")
-    if req.chat_type == "private":  # a selfie sticker joins the person's pack (worker.packs)
+    if req.personal:  # a selfie sticker joins the person's pack (worker.packs)
         packs.add_photo_sticker(rt, req.user_id, req.chat_id, file_id, emoji, keywords_for(tags),
                                 sticker_format)
         lap("pack")
@@ -316,6 +337,8 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     if req.media == "clip":
         summary.update(frames=len(clip.frames), duration=round(clip.duration, 3),
                        bytes=len(clip.webm))
+    if req.all_faces and req.media == "photo":  # the first person's above, everyone's here
+        summary["people"] = [person.to_dict() for person in sticker.people]
     return summary
 
 
@@ -363,8 +386,8 @@ def _claim_delivery(rt: Any, req: StickerRequest) -> bool:
     wait for the done mark (the earlier execution may still be finishing) the photo counts as
     answered and nothing is sent again: no second sticker, and no "send it again" message that
     a delivered sticker would contradict."""
-    key = Keys.delivery(req.chat_id, req.message_id, req.style)
-    done_key = Keys.done(req.chat_id, req.message_id, req.style)
+    key = Keys.delivery(req.chat_id, req.message_id, req.answer_style)
+    done_key = Keys.done(req.chat_id, req.message_id, req.answer_style)
     token = _execution_token()
     deadline = time.monotonic() + CLAIM_WAIT_S
     while True:
@@ -392,7 +415,7 @@ def _not_sent(exc: Exception) -> bool:
 def _release_delivery(rt: Any, req: StickerRequest) -> None:
     """Telegram refused the answer: it was not sent, so a retry may send it."""
     try:
-        rt.redis.delete(Keys.delivery(req.chat_id, req.message_id, req.style))
+        rt.redis.delete(Keys.delivery(req.chat_id, req.message_id, req.answer_style))
     except Exception as exc:  # noqa: BLE001  (the claim then waits out CLAIM_WAIT_S)
         log.warning("delivery claim not released: %s", exc)
 
@@ -401,12 +424,12 @@ def _mark_done(rt: Any, req: StickerRequest, how: str) -> None:
     """The photo is answered (`how`: sticker, message, forbidden): no retry answers it again."""
     from .identity import remember_keys
 
-    done_key = Keys.done(req.chat_id, req.message_id, req.style)
+    done_key = Keys.done(req.chat_id, req.message_id, req.answer_style)
 
     def write() -> None:
         with rt.redis.pipeline(transaction=True) as pipe:
             pipe.set(done_key, how, ex=24 * 3600)
-            pipe.set(Keys.delivery(req.chat_id, req.message_id, req.style), "done",
+            pipe.set(Keys.delivery(req.chat_id, req.message_id, req.answer_style), "done",
                      ex=24 * 3600)
             if req.chat_type == "private":
                 remember_keys(pipe, req.user_id, [done_key, Keys.delivery(
@@ -509,7 +532,7 @@ def _answer_error(rt: Any, req: StickerRequest, code: str, detail: str = "") -> 
     _mark_done(rt, req, "message")
     with rt.redis.pipeline(transaction=False) as pipe:
         if code in ("no_face", "bad_image", "too_large", "file_too_big"):
-            key = Keys.cache(req.file_unique_id, req.style)
+            key = Keys.cache(req.file_unique_id, req.answer_style)
             pipe.set(key, json.dumps({"error": code, "message": text}), ex=rt.settings.cache_ttl)
             remember_keys(pipe, req.user_id, [key], rt.settings.cache_ttl)
         pipe.hincrby(Keys.counters, f"error_{code}", 1)
@@ -541,7 +564,8 @@ def on_failure(job: Any, connection: Any, exc_type: type, exc_value: BaseExcepti
         return
     if reply_to and payload.get("style"):  # a photo: answered already (a sticker sent by an
         # attempt that died before finishing), or about to be told by another process?
-        done_key = Keys.done(chat_id, int(reply_to), payload["style"])
+        done_key = Keys.done(chat_id, int(reply_to),
+                             answer_style(payload["style"], bool(payload.get("all_faces"))))
         if not connection.set(done_key, "told", nx=True, ex=24 * 3600):
             log.info("job %s for chat %s: answered already, not told", job.id, chat_id)
             return
