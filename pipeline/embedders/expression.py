@@ -17,19 +17,15 @@ import numpy as np
 
 from .. import landmarks as lm
 from ..align import CANONICAL_POINTS
-from ..analyze import FaceAnalysis
 from ..parse import ParsedFace
 from ..style import Style, StylePart
 from . import register_embedder
 from .base import Embedder
 
 # Parameters per kind: name -> (weight, value a part has when it does not declare it).
-# A smirk and a tongue weigh enough that a part showing one (the smirk's smile is 0.4, the
-# tongue's 0.5) never wins for a mouth that does not: a face's tongue is always 0 (the landmarker
-# cannot see one), and a middling, even smile is a soft smile or neutral, not a smirk.
 PARAMETERS: dict[str, dict[str, tuple[float, float]]] = {
     "mouth": {"smile": (1.0, 0.15), "open": (1.0, 0.0), "frown": (0.5, 0.0), "width": (0.2, 0.5),
-              "smirk": (0.5, 0.0), "pucker": (0.45, 0.0), "tongue": (1.0, 0.0)},
+              "smirk": (0.35, 0.0), "pucker": (0.45, 0.0), "tongue": (0.6, 0.0)},
     "eyes": {"open_left": (1.0, 0.65), "open_right": (1.0, 0.65), "wide": (0.45, 0.0),
              "squint": (0.35, 0.2)},
     "brows": {"raise": (1.0, 0.35), "furrow": (0.8, 0.1), "sad": (0.6, 0.1)},
@@ -86,21 +82,14 @@ CALIBRATION: dict[str, tuple[tuple[float, float], ...]] = {
     "jaw": ((0.78, 0.1), (0.795, 0.5), (0.84, 0.5), (0.855, 0.92)),
 }
 
-# Linear evidence (a logit: > 0 says yes) fitted by logistic regression: name -> weight per raw
-# measurement, and "bias".
-# Smiling (smile or grin), fitted on eval/calibration.csv and eval/labels.csv together (L2 0.3 on
-# standardised measurements; 91% right when cross-validated by person): the smile blendshape,
-# the mouth's width (over the inter-eye distance) and how far its corners sit above the lips'
-# middle, in the photo and with the head turned to face the camera. The width and the corner
-# lift catch faint smiles the blendshape misses; the turned lift keeps a head tilted back (its
-# corners drop in the photo) from losing its smile; a dropped jaw (talking, shouting) is not
-# a smile. Without the last two, a quarter more mouths and twice as many perturbed photos fell
-# the other side of the line.
-SMILE_LOGIT = {"smile": 1.74, "width": 14.82, "mouth_lift": 17.2, "mouth_lift_facing": 17.82,
-               "jaw_open": -10.56, "bias": -13.77}
-# Lips apart (grin or open), fitted on eval/calibration.csv only: the inner-lip gap, the outer
-# lips' height and a raised upper lip (teeth shown); a parted-lips resting mouth stays shut
-# unless the lips really are apart.
+# Linear evidence (a logit: > 0 says yes) fitted by logistic regression on eval/calibration.csv
+# only: name -> weight per raw measurement, and "bias".
+# Smiling (smile or grin): the smile blendshape, the mouth's width (over the inter-eye distance)
+# and how far its corners sit above the lips' middle; the width and the corner lift catch faint
+# smiles the blendshape misses, and keep a wide-open talking mouth from reading as a smile.
+SMILE_LOGIT = {"smile": 2.44, "width": 15.57, "mouth_lift": 20.99, "bias": -14.68}
+# Lips apart (grin or open): the inner-lip gap, the outer lips' height and a raised upper lip
+# (teeth shown); a parted-lips resting mouth stays shut unless the lips really are apart.
 OPEN_LOGIT = {"open": 25.74, "lip_outer": 9.80, "upper_lip_up": 31.96, "bias": -6.16}
 # A closed eye: the blink blendshape and the eye looking down (MediaPipe reads a shut lid so),
 # per eye; the eye aspect ratio adds nothing once these are known.
@@ -133,42 +122,17 @@ def _eye_opening(p: np.ndarray, lids: tuple[tuple[int, int], ...],
     return float(np.mean([_dist(p, up, low) for up, low in lids]) / _dist(p, *corners))
 
 
-def _facing_camera(analysis: FaceAnalysis) -> np.ndarray:
-    """The 3-d landmarks turned by the inverse of the head pose, as seen face on: (478, 2), image
-    axes (y down), centred."""
-    rotation = analysis.pose[:3, :3] / np.cbrt(np.linalg.det(analysis.pose[:3, :3]))
-    # The pose is in the landmarker's camera axes (y up, z towards the camera), the landmarks in
-    # the image's (y down, z away from it).
-    points = analysis.landmarks.astype(np.float64) * (1.0, -1.0, -1.0)
-    turned = (points - points.mean(axis=0)) @ rotation  # rows times R: R transposed applied
-    return turned[:, :2] * (1.0, -1.0)
-
-
-def _mouth_lift(p: np.ndarray) -> float:
-    """Mouth corners above the lips' middle (image y points down), in the points' units."""
-    lips_middle_y = (p[lm.LIP_INNER[0], 1] + p[lm.LIP_INNER[1], 1]) / 2
-    corners_y = (p[lm.MOUTH_CORNERS[0], 1] + p[lm.MOUTH_CORNERS[1], 1]) / 2
-    return float(lips_middle_y - corners_y)
-
-
-def _eyes_apart(p: np.ndarray) -> float:
-    """The distance between the eye centres, in the points' units."""
-    left, right = (p[list(corners)].mean(axis=0)
-                   for corners in (lm.EYE_LEFT_CORNERS, lm.EYE_RIGHT_CORNERS))
-    return float(np.linalg.norm(right - left))
-
-
 def measure(face: ParsedFace) -> dict[str, float]:
     """Raw measurements of a face: blendshape scores and landmark ratios, before calibration."""
     b = face.analysis.blendshapes
     p = face.aligned.landmarks
-    facing = _facing_camera(face.analysis)
     # Blendshapes name the subject's sides; image left is the subject's right.
+    lips_middle_y = (p[lm.LIP_INNER[0], 1] + p[lm.LIP_INNER[1], 1]) / 2
+    corners_y = (p[lm.MOUTH_CORNERS[0], 1] + p[lm.MOUTH_CORNERS[1], 1]) / 2
     return {
         "smile": (b["mouthSmileLeft"] + b["mouthSmileRight"]) / 2,
-        "mouth_lift": _mouth_lift(p) / INTER_EYE,
-        "mouth_lift_facing": _mouth_lift(facing) / _eyes_apart(facing),
-        "jaw_open": b["jawOpen"],
+        # mouth corners above the lips' middle (image y points down), over the inter-eye distance
+        "mouth_lift": float(lips_middle_y - corners_y) / INTER_EYE,
         "lip_outer": _dist(p, *lm.LIP_OUTER) / INTER_EYE,
         "upper_lip_up": (b["mouthUpperUpLeft"] + b["mouthUpperUpRight"]) / 2,
         "smirk": abs(b["mouthSmileLeft"] - b["mouthSmileRight"]),
@@ -272,7 +236,7 @@ def encode(kind: str, params: dict[str, float]) -> np.ndarray:
 class ExpressionEmbedder(Embedder):
     """Semantic features from blendshapes and landmark geometry (no pixels, no torch)."""
 
-    version = "3"
+    version = "2"
     needs_pixels = False
 
     def __init__(self, **config: object) -> None:
