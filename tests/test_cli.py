@@ -151,6 +151,11 @@ def test_evaluate_prints_accuracy_and_writes_a_plot(tmp_path):
     assert [s["embedder"] for s in summary] == ["expression", "autoencoder_untrained"]
     assert summary[0]["photos"] == 4 and summary[0]["perturbed"] == 5
     assert 0 <= summary[0]["jitter"] < 1 and 0 <= summary[0]["flicker"] <= 1
+    # a variant keeps all its tags only if it keeps each kind's: no kind is steadier than all
+    by_kind = summary[0]["same_tags_by_kind"]
+    assert sorted(by_kind) == ["brows", "eyes", "face", "mouth"]
+    assert summary[0]["same_tags"] <= min(by_kind.values()) <= 1
+    assert "same tag by kind:" in result.stdout
     # random weights cannot tell a grin from a smile the way measured expressions do
     assert summary[1]["mouth_accuracy"] < summary[0]["mouth_accuracy"]
     assert (tmp_path / "ev" / "confusion.png").stat().st_size > 10_000
