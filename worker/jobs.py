@@ -49,6 +49,13 @@ USER_MESSAGES = {
     "bad_likeness": N_("Your saved look could not be drawn. Tap \"Take my look from my next "
                        "photo\" in /me, or /forget and send a new selfie."),
 }
+# What a person is told when a job without a photo ran out of retries: their /pack or /me.
+FAILED_REQUEST_MESSAGES = {
+    "build_pack": N_("Sorry, I couldn't finish your pack just now. Please send /pack again in "
+                     "a minute."),
+    "identity_sticker": N_("Sorry, I couldn't draw your look just now. Please send /me again in "
+                           "a minute."),
+}
 # The same answers for a clip (a video note, a video, a GIF), where they differ.
 CLIP_MESSAGES = {
     "no_face": N_("I couldn't find a face in that video. Try a clip with your whole face in "
@@ -580,11 +587,17 @@ def on_failure(job: Any, connection: Any, exc_type: type, exc_value: BaseExcepti
                 "was abandoned" if lost else "failed", exc_type.__name__)
     from . import runtime
 
+    kind = (getattr(job, "func_name", "") or "").rsplit(".", 1)[-1]
+    if kind == "build_pack":  # the pack is no longer being made: /pack may start it again
+        from .packs import pending_key
+
+        connection.delete(pending_key(int(payload["user_id"])))
+    text = (FAILED_REQUEST_MESSAGES[kind] if kind in FAILED_REQUEST_MESSAGES
+            else user_message("lost" if lost else "failed", media))
     rt = runtime.current_or_none()
     bot = rt.bot if rt else BotAPI.from_settings(Settings.from_env())
     try:
-        bot.send_message(chat_id, _(user_message("lost" if lost else "failed", media)),
-                         reply_to=reply_to)
+        bot.send_message(chat_id, _(text), reply_to=reply_to)
     finally:
         if not rt:
             bot.close()
