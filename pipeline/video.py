@@ -48,6 +48,7 @@ from .compose import STICKER_SIZE, _layer, _layer_bodies, person_colours
 from .errors import MojiError
 from .match import Match, match_likeness
 from .models import FACE_LANDMARKER, model_path
+from .quiet import native_quiet
 from .parse import parse_face
 from .style import Style, load_style
 
@@ -203,11 +204,12 @@ class VideoLandmarker:
         from mediapipe.tasks.python import BaseOptions, vision
 
         path = path or model_path(FACE_LANDMARKER)
-        self._landmarker = vision.FaceLandmarker.create_from_options(
-            vision.FaceLandmarkerOptions(
-                base_options=BaseOptions(model_asset_path=str(path)),
-                running_mode=vision.RunningMode.VIDEO, num_faces=1,
-                output_face_blendshapes=True, output_facial_transformation_matrixes=True))
+        with native_quiet():
+            self._landmarker = vision.FaceLandmarker.create_from_options(
+                vision.FaceLandmarkerOptions(
+                    base_options=BaseOptions(model_asset_path=str(path)),
+                    running_mode=vision.RunningMode.VIDEO, num_faces=1,
+                    output_face_blendshapes=True, output_facial_transformation_matrixes=True))
         self._last_ms = -1
 
     def detect(self, rgb: np.ndarray, t: float) -> FaceAnalysis | None:
@@ -229,7 +231,8 @@ class VideoLandmarker:
 
     def close(self) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
+            with native_quiet():
+                self._landmarker.close()
             self._landmarker = None
 
     def __enter__(self) -> VideoLandmarker:

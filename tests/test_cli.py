@@ -87,6 +87,21 @@ def test_render_draws_a_given_likeness(tmp_path):
     assert bad.returncode == 1 and "monocle" in bad.stderr and "Traceback" not in bad.stderr
 
 
+NATIVE_LINES = ("Created TensorFlow Lite XNNPACK delegate", "inference_feedback_manager",
+                "Logging before InitGoogle", "face_landmarker_graph.cc")
+
+
+def test_render_keeps_native_model_logs_out_unless_debugging(tmp_path):
+    quiet = moji("render", str(FIXTURES / "smile.jpg"), "--out", str(tmp_path))
+    assert quiet.returncode == 0, quiet.stderr
+    assert not [line for line in NATIVE_LINES if line in quiet.stderr], quiet.stderr
+    assert quiet.stderr.strip() == ""  # nothing else either, at the default level
+    loud = moji("render", str(FIXTURES / "smile.jpg"), "--out", str(tmp_path),
+                env={"MOJI_LOG_LEVEL": "DEBUG"})
+    assert loud.returncode == 0, loud.stderr
+    assert all(line in loud.stderr for line in NATIVE_LINES), loud.stderr
+
+
 def test_render_unknown_style_is_a_clear_error(tmp_path):
     result = moji("render", str(FIXTURES / "grin.jpg"), "--style", "nope", "--out", str(tmp_path))
     assert result.returncode == 1
