@@ -48,8 +48,8 @@ from .compose import STICKER_SIZE, _layer, _layer_bodies, person_colours
 from .errors import MojiError
 from .match import Match, match_likeness
 from .models import FACE_LANDMARKER, model_path
-from .quiet import native_quiet
 from .parse import parse_face
+from .quiet import native_quiet
 from .style import Style, load_style
 
 if TYPE_CHECKING:
