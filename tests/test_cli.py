@@ -149,6 +149,36 @@ def test_evaluate_prints_accuracy_and_writes_a_plot(tmp_path):
     assert (tmp_path / "ev" / "comparison.png").stat().st_size > 10_000
 
 
+def test_evaluate_from_another_folder_writes_to_the_user_folder(tmp_path):
+    elsewhere, data = tmp_path / "elsewhere", tmp_path / "data"
+    elsewhere.mkdir()
+    labels = tmp_path / "labels.csv"
+    labels.write_text(f"image,mouth,eyes\n{FIXTURES / 'grin.jpg'},grin,open\n")
+    result = moji("evaluate", str(labels), env={"MOJI_DATA_DIR": str(data)}, cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((data / "evaluate" / "summary.json").read_text())[0]["photos"] == 1
+    assert str(data / "evaluate" / "summary.json") in result.stdout  # says where it wrote
+    assert list(elsewhere.iterdir()) == []  # nothing written where it was run
+    missing = moji("evaluate", "eval/nope.csv", cwd=elsewhere)
+    assert missing.returncode == 1 and "No labels file" in missing.stderr
+
+
+def test_training_holds_out_the_repository_labels_from_any_folder(tmp_path, monkeypatch):
+    import csv
+
+    from moji.paths import REPOSITORY, repository_file
+    from moji.train_autoencoder import Config, held_out
+
+    monkeypatch.chdir(tmp_path)
+    with open(REPOSITORY / "eval" / "labels.csv", newline="") as f:
+        expected = {Path(row["image"]).stem for row in csv.DictReader(f)}
+    assert len(expected) > 100 and held_out(Config().exclude) == expected
+    assert repository_file("eval/labels.csv") == REPOSITORY / "eval" / "labels.csv"
+    assert held_out("") == set()
+    with pytest.raises(SystemExit, match="no labels file"):
+        held_out("eval/labels.csv,eval/missing.csv")
+
+
 @pytest.mark.parametrize("bench", [["pipeline", "--repeat", "1"]])
 def test_bench_pipeline_prints_stage_figures(bench):
     result = moji("bench", *bench, str(FIXTURES / "grin.jpg"), str(FIXTURES / "smile.jpg"))
