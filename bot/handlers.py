@@ -75,8 +75,7 @@ TROUBLE = N_("I'm having trouble right now and couldn't take your photo. Please 
              "in a minute.")
 WHAT_I_TAKE = N_("I make stickers from photos: send me a selfie, as a photo or as a JPEG/PNG "
                  "file. /help says more.")
-NO_HEIC = N_("I can't read HEIC photos. Send it as a photo (not as a file), or as a JPEG or PNG "
-             "file.")
+NO_HEIC = USER_MESSAGES["heic"]
 EDITED = N_("I make stickers from new messages only: send the new photo as a new message.")
 LIMITED_REACTION = "🥱"  # each photo over the rate limit after the first "slow down" message
 STYLE_ECHO_MAX = 40  # characters of an unknown /style name repeated back

@@ -45,7 +45,7 @@ import numpy as np
 
 from .analyze import FaceAnalysis
 from .compose import STICKER_SIZE, _layer, _layer_bodies, person_colours
-from .errors import MojiError
+from .errors import MojiError, read_error
 from .match import Match, match_likeness
 from .models import FACE_LANDMARKER, model_path
 from .parse import parse_face
@@ -423,10 +423,11 @@ def render_clip(pipe: Pipeline, clip: Path | bytes, style: str | None = None,
         last = now
 
     try:
-        if os.path.getsize(clip) > MAX_CLIP_BYTES:
-            raise MojiError("too_large", "The clip is over 20 MB; send a shorter one.")
+        with open(clip, "rb") as readable:  # ffprobe would call an unreadable file a bad one
+            if os.fstat(readable.fileno()).st_size > MAX_CLIP_BYTES:
+                raise MojiError("too_large", "The clip is over 20 MB; send a shorter one.")
     except OSError as exc:
-        raise MojiError("not_found", f"Cannot read {clip}: {exc.strerror}.") from None
+        raise read_error(clip, exc) from None
     chosen_style = load_style(style or pipe.options.style)
     info = probe(clip)
     fps = min(options.max_fps, info.fps) if info.fps > 0 else options.max_fps

@@ -87,6 +87,34 @@ def test_render_draws_a_given_likeness(tmp_path):
     assert bad.returncode == 1 and "monocle" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_unreadable_and_tiny_inputs_each_get_their_own_error(tmp_path):
+    """A file without read permission is not "not found"; a 1x1 image is "too small", not "not
+    an image". Root reads anything: as root the command runs without that power (setpriv)."""
+    from PIL import Image
+
+    Image.new("RGB", (1, 1)).save(tmp_path / "dot.png")
+    locked = tmp_path / "locked.jpg"
+    shutil.copy(FIXTURES / "grin.jpg", locked)
+    locked.chmod(0o000)
+    (tmp_path / "folder.jpg").mkdir()
+    prefix = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("root without setpriv reads files of any permission")
+        prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+    inputs = [locked, tmp_path / "missing.jpg", tmp_path / "folder.jpg", tmp_path / "dot.png"]
+    result = subprocess.run(
+        [*prefix, *MOJI, "render", *map(str, inputs), "--out", str(tmp_path / "out"), "--json"],
+        capture_output=True, text=True, timeout=300)
+    locked.chmod(0o600)
+    assert result.returncode == 1, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["error"] for r in records] == ["unreadable", "not_found", "unreadable",
+                                            "too_small"], result.stdout
+    assert "no permission" in records[0]["message"]
+    assert "folder" in records[2]["message"] and "1x1" in records[3]["message"]
+
+
 NATIVE_LINES = ("Created TensorFlow Lite XNNPACK delegate", "inference_feedback_manager",
                 "Logging before InitGoogle", "face_landmarker_graph.cc")
 

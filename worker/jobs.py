@@ -33,6 +33,9 @@ USER_MESSAGES = {
     "no_face": N_("I couldn't find a face in that photo. Try a clear, front-facing selfie with "
                   "your whole face in the picture."),
     "bad_image": N_("That file isn't an image I can read. Send a photo (JPEG, PNG or WEBP)."),
+    "too_small": N_("That image is too small to hold a face. Send a bigger photo."),
+    "heic": N_("I can't read HEIC photos. Send it as a photo (not as a file), or as a JPEG or "
+               "PNG file."),
     "too_large": N_("That image is too large for me. Send a smaller photo."),
     "unknown_style": N_("That art style is no longer available. Pick another with /style."),
     "file_too_big": N_("That file is too big: bots can download files up to 20 MB. Send a "
@@ -457,7 +460,7 @@ def _answer_error(rt: Any, req: StickerRequest, code: str, detail: str = "") -> 
         raise
     _mark_done(rt, req, "message")
     with rt.redis.pipeline(transaction=False) as pipe:
-        if code in ("no_face", "bad_image", "too_large", "file_too_big"):
+        if code in ("no_face", "bad_image", "too_small", "heic", "too_large", "file_too_big"):
             key = Keys.cache(req.file_unique_id, req.style)
             pipe.set(key, json.dumps({"error": code, "message": text}), ex=rt.settings.cache_ttl)
             remember_keys(pipe, req.user_id, [key], rt.settings.cache_ttl)
