@@ -162,6 +162,8 @@ def decode_image(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # A broken EXIF block is read as no orientation; Pillow's warning says nothing more.
+            warnings.filterwarnings("ignore", "Corrupt EXIF data", UserWarning)
             im = Image.open(io.BytesIO(data))
             width, height = im.size
             if width * height > max_pixels:
