@@ -36,6 +36,7 @@ from worker.redact import install as install_redaction
 
 from . import handlers
 from .keyboards import LANGUAGE_PREFIX, ME_PREFIX, PACK_PREFIX, STYLE_PREFIX
+from .request import AiohttpRequest
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ COMMANDS = [  # (command, description in English: registered in every language a
     ("me", N_("See your look and correct it")),
     ("style", N_("Pick an art style")),
     ("pack", N_("Make your own sticker pack")),
-    ("emoji", N_("In groups: make a sticker of the photo you reply to")),
+    ("emoji", N_("In groups: make a sticker of the photo or video you reply to")),
     ("language", N_("Choose my language")),
     ("forget", N_("Delete everything Moji keeps about you")),
     ("help", N_("How to use Moji")),
@@ -97,8 +98,12 @@ async def _post_stop(application: Application) -> None:
 
 def build_application(settings: Settings, store: Store | None = None) -> Application:
     """The bot with all its handlers, talking to `settings.base_url`."""
+    builder = ApplicationBuilder()
+    if settings.bot_http == "aiohttp":  # bot/request.py says why; httpx is the library's own
+        builder = builder.request(AiohttpRequest()).get_updates_request(
+            AiohttpRequest(connections=1))
     application = (
-        ApplicationBuilder()
+        builder
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
@@ -113,12 +118,14 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
 
     private = filters.ChatType.PRIVATE
     image = filters.PHOTO | filters.Document.IMAGE
+    # an animation (a GIF) comes with its `document` too: these handlers go before the others
+    clips = (filters.VIDEO_NOTE | filters.VIDEO | filters.ANIMATION | filters.Document.VIDEO
+             | filters.Document.GIF)
     emoji_caption = filters.CaptionRegex(r"^/emoji(@\w+)?(\s|$)")
     mentions = filters.Entity("mention") | filters.CaptionEntity("mention")
     fresh = ~filters.UpdateType.EDITED  # an edit is not a new request (handlers.edited_photo)
-    other = ((filters.TEXT & ~filters.COMMAND) | filters.VIDEO | filters.VIDEO_NOTE
-             | filters.VOICE | filters.AUDIO | filters.Sticker.ALL | filters.ANIMATION
-             | filters.LOCATION | filters.CONTACT)
+    other = ((filters.TEXT & ~filters.COMMAND) | filters.VOICE | filters.AUDIO
+             | filters.Sticker.ALL | filters.LOCATION | filters.CONTACT)
 
     # group -1 runs first for every update: it sets the language the other handlers speak
     application.add_handler(TypeHandler(Update, handlers.set_language), group=-1)
@@ -133,8 +140,9 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
     application.add_handler(CommandHandler("emoji", handlers.emoji_command, filters=fresh))
     application.add_handler(MessageHandler(filters.UpdateType.EDITED & image
                                            & (private | emoji_caption), handlers.edited_photo))
-    application.add_handler(MessageHandler(fresh & image & emoji_caption,
+    application.add_handler(MessageHandler(fresh & (image | clips) & emoji_caption,
                                            handlers.emoji_command))
+    application.add_handler(MessageHandler(fresh & private & clips, handlers.clip))
     application.add_handler(MessageHandler(fresh & private & image, handlers.photo))
     application.add_handler(MessageHandler(fresh & private & filters.Document.ALL,
                                            handlers.not_a_photo))

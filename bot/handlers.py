@@ -1,8 +1,9 @@
 """Moji's handlers: a selfie in, a job queued; the person's look (/me, /forget), styles, sticker
 packs and stats.
 
-Nothing here renders or waits on rendering: a photo becomes a job on the queue (worker.jobs) and
-the handler returns. Redis calls go through `asyncio.to_thread` (see bot.store).
+Nothing here renders or waits on rendering: a photo, or a clip (a video note, a video, a GIF: an
+animated sticker), becomes a job on the queue (worker.jobs) and the handler returns. Redis calls
+go through `asyncio.to_thread` (see bot.store).
 
 Every text a person reads goes through worker.i18n's catalogues: `set_language` runs before the
 other handlers of each update and sets the person's language (/language, else their app's).
@@ -21,7 +22,6 @@ from typing import Any
 from redis.exceptions import RedisError
 from telegram import (
     InlineKeyboardMarkup,
-    InlineQueryResultCachedSticker,
     InlineQueryResultsButton,
     InputFile,
     InputSticker,
@@ -37,7 +37,7 @@ from pipeline.pack import PACK
 from pipeline.style import list_styles, load_style
 from worker import i18n, identity, packs
 from worker.i18n import N_, _, ngettext
-from worker.jobs import USER_MESSAGES, IdentityRequest, StickerRequest
+from worker.jobs import USER_MESSAGES, IdentityRequest, StickerRequest, user_message
 from worker.packs import CALLBACK_MAKE, PackRequest
 
 from . import inline
@@ -57,7 +57,8 @@ INLINE_START = "inline"  # /start's parameter from the inline "make a sticker" b
 HELP = N_(
     "Send me a selfie and I'll turn it into an emoji sticker that copies your expression. "
     "Your first selfie sets your look (hair, face shape, glasses, skin tone...); later selfies "
-    "keep it and bring only the expression.\n\n"
+    "keep it and bring only the expression. A video note, a video or a GIF becomes an animated "
+    "sticker.\n\n"
     "/me - see your look and correct it\n"
     "/style - pick an art style\n"
     "/pack - make your own sticker pack: you, in every expression\n"
@@ -66,15 +67,17 @@ HELP = N_(
     "/help - this message\n\n"
     "In any chat, type @{bot} and an emoji or a word (smile, wink...) to send one of your "
     "stickers.\n\n"
-    "In groups: reply to a photo with /emoji (or mention me), or send a photo with /emoji as "
-    "its caption. /pack there adds to the group's pack."
+    "In groups: reply to a photo or a video with /emoji (or mention me), or send one with /emoji "
+    "as its caption; /emoji all puts everyone in a photo on one sticker. /pack there adds to the "
+    "group's pack."
 )
 
 
 TROUBLE = N_("I'm having trouble right now and couldn't take your photo. Please send it again "
              "in a minute.")
-WHAT_I_TAKE = N_("I make stickers from photos: send me a selfie, as a photo or as a JPEG/PNG "
-                 "file. /help says more.")
+WHAT_I_TAKE = N_("I make stickers from photos and videos: send me a selfie (as a photo or as a "
+                 "JPEG/PNG file), or a video note, a video or a GIF for an animated sticker. "
+                 "/help says more.")
 NO_HEIC = USER_MESSAGES["heic"]
 EDITED = N_("I make stickers from new messages only: send the new photo as a new message.")
 LIMITED_REACTION = "🥱"  # each photo over the rate limit after the first "slow down" message
@@ -150,9 +153,14 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                            button=InlineQueryResultsButton(
                                text=_("Make your first sticker"), start_parameter=INLINE_START))
         return
-    results = [InlineQueryResultCachedSticker(inline.result_id(s["file_id"]), s["file_id"])
-               for s in inline.search(stickers, query.query)]
-    await query.answer(results, cache_time=INLINE_CACHE_S, is_personal=True)
+    # The results as plain dicts: building and serializing 50 InlineQueryResultCachedSticker
+    # objects was most of the bot's CPU per answer (moji bench inline), and 20 people typing at
+    # once wait on each other's answers.
+    found = inline.search(stickers, query.query)
+    found = inline.search(stickers, query.query)
+    await context.bot.do_api_request("answerInlineQuery", {
+        "inline_query_id": query.id, "results": inline.results(found),
+        "cache_time": INLINE_CACHE_S, "is_personal": True})
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -172,6 +180,11 @@ async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await make_sticker(update, context, update.effective_message)
 
 
+async def clip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A video note, a video or a GIF in a private chat: make an animated sticker from it."""
+    await make_sticker(update, context, update.effective_message)
+
+
 async def not_a_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A file that is not an image, in a private chat: say what works."""
     await update.effective_message.reply_text(
@@ -179,7 +192,7 @@ async def not_a_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Text, a video, a voice note, a sticker... in a private chat: say what I take."""
+    """Text, a voice note, a sticker... in a private chat: say what I take."""
     await update.effective_message.reply_text(_(WHAT_I_TAKE))
 
 
@@ -201,14 +214,16 @@ async def edited_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def emoji_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/emoji replying to a photo, or as a photo's caption: a sticker in this chat."""
+    """/emoji replying to a photo or a clip, or as its caption: a sticker in this chat; /emoji
+    all: one sticker of everyone in the photo."""
     message = update.effective_message
-    target = message if _has_image(message) else message.reply_to_message
-    if target is None or not _has_image(target):
+    target = message if _has_media(message) else message.reply_to_message
+    if target is None or not _has_media(target):
         await message.reply_text(
-            _("Reply to a photo with /emoji, or send a photo with /emoji as its caption."))
+            _("Reply to a photo or a video with /emoji, or send one with /emoji as its caption."))
         return
-    await make_sticker(update, context, target)
+    all_faces = bool(_EMOJI_ALL.match(message.text or message.caption or ""))
+    await make_sticker(update, context, target, all_faces=all_faces)
 
 
 async def mention(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -430,7 +445,8 @@ async def _group_pack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     group = chat.type != ChatType.PRIVATE
     bot_name = context.bot.username
     name = f"moji_{'g' if group else 'u'}{abs(chat.id)}_by_{bot_name}"
-    sticker = InputSticker(last["file_id"], [last.get("emoji") or "🙂"], format="static")
+    sticker = InputSticker(last["file_id"], [last.get("emoji") or "🙂"],
+                           format=last.get("format", "static"))  # a clip's: "video"
     existing = await asyncio.to_thread(store.sticker_set, chat.id)
     try:
         if existing:
@@ -519,7 +535,9 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
 # --- helpers ------------------------------------------------------------------------------------
 
 _HEIC = re.compile(r"\.(heic|heif)$", re.I)
+_CLIP_NAME = re.compile(r"\.(mp4|mov|m4v|webm|mkv|gif)$", re.I)
 _IMAGE_NAME = re.compile(r"\.(jpe?g|png|webp|heic|heif|bmp|gif|tiff?)$", re.I)
+_EMOJI_ALL = re.compile(r"/emoji(@\w+)?\s+all\b", re.I)  # "/emoji all", "/emoji@moji_bot all"
 
 
 def _has_image(message: Message) -> bool:
@@ -528,6 +546,24 @@ def _has_image(message: Message) -> bool:
     doc = message.document
     return bool(doc and ((doc.mime_type or "").startswith("image/")
                          or _IMAGE_NAME.search(doc.file_name or "")))
+
+
+def _clip_of(message: Message) -> Any | None:
+    """The clip in a message: a video note, a video, an animation (Telegram's MP4 of a GIF), or
+    a video or GIF sent as a file; None when there is none."""
+    found = message.video_note or message.video or message.animation
+    doc = message.document
+    if found is None and doc is not None:
+        mime = (doc.mime_type or "").lower()
+        if mime.startswith("video/") or mime == "image/gif" or _CLIP_NAME.search(
+                doc.file_name or ""):
+            found = doc
+    return found
+
+
+def _has_media(message: Message) -> bool:
+    """A photo, an image file or a clip: what /emoji makes a sticker of."""
+    return _has_image(message) or _clip_of(message) is not None
 
 
 def _previews(store: Store, styles: list) -> list:
@@ -543,30 +579,33 @@ def _previews(store: Store, styles: list) -> list:
 
 
 async def make_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE,
-                       target: Message) -> None:
-    """Queue a sticker for the image in `target`, or answer at once (cache, limits, errors)."""
+                       target: Message, all_faces: bool = False) -> None:
+    """Queue a sticker for the image in `target` (a video sticker for a clip; `all_faces`: one
+    of everyone in a photo), or answer at once (cache, limits, errors)."""
     received = time.time()
     store, user, chat = _store(context), update.effective_user, update.effective_chat
     # a channel post has no sender: the channel stands for the person
     user_id = user.id if user is not None else chat.id
-    if target.photo:
+    file = _clip_of(target)
+    media = "photo" if file is None else "clip"
+    if file is None and target.photo:
         file = target.photo[-1]
-    else:
+    elif file is None:
         file = target.document
         if _HEIC.search(file.file_name or "") or (file.mime_type or "").lower() in (
                 "image/heic", "image/heif"):
             await target.reply_text(_(NO_HEIC))
             return
-    if file.file_size and file.file_size > MAX_DOWNLOAD:
-        await target.reply_text(_("That file is too big: bots can download files up to 20 MB. "
-                                  "Send a smaller photo."))
+    if file.file_size and file.file_size > MAX_DOWNLOAD:  # getFile would refuse it
+        await target.reply_text(_(user_message("file_too_big", media)))
         return
     try:
         style = await asyncio.to_thread(store.style_of, user_id, _default_style())
         req = StickerRequest(chat_id=chat.id, user_id=user_id, message_id=target.message_id,
                              file_id=file.file_id, file_unique_id=file.file_unique_id,
                              style=style, chat_type=chat.type, received_at=received,
-                             language=i18n.current())
+                             language=i18n.current(), media=media,
+                             all_faces=all_faces and media == "photo")
         result = await asyncio.to_thread(store.submit, req)
     except RedisError as exc:  # Redis restarting: nothing was queued, so say so
         log.warning("photo in chat %s not queued: %s", chat.id, exc)
@@ -579,8 +618,8 @@ async def make_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE,
             await asyncio.to_thread(store.record_cached, req, entry)
         else:
             # the answer is cached by photo, not by person: say it in this person's language
-            code = entry.get("error", "")
-            await target.reply_text(_(USER_MESSAGES[code]) if code in USER_MESSAGES
+            known = user_message(entry.get("error", ""), media)
+            await target.reply_text(_(known) if known
                                     else _("I couldn't make a sticker of that."))
     elif result.outcome == "queued":
         # only informational, the job is queued: a failure here must not read as an error

@@ -82,6 +82,12 @@ def search(stickers: list[dict[str, Any]], query: str,
     return found
 
 
+def results(stickers: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """answerInlineQuery's results for these stickers (InlineQueryResultCachedSticker)."""
+    return [{"type": "sticker", "id": result_id(s["file_id"]), "sticker_file_id": s["file_id"]}
+            for s in stickers]
+
+
 def result_id(file_id: str) -> str:
     """A result id (1-64 bytes, unique in an answer) for a sticker."""
     return hashlib.blake2b(file_id.encode(), digest_size=12).hexdigest()

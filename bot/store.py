@@ -98,7 +98,7 @@ class Store:
         now = time.time()
         member = f"{now:.6f}:{req.chat_id}:{req.message_id}"
         with self.redis.pipeline(transaction=False) as pipe:
-            pipe.get(Keys.cache(req.file_unique_id, req.style))
+            pipe.get(Keys.cache(req.file_unique_id, req.answer_style))
             pipe.get(Keys.identity(req.user_id))
             count = self._count(pipe, req.user_id, member, now)
             pipe.llen(self.queue.key)
@@ -109,7 +109,7 @@ class Store:
             return refused
         if cached:
             entry = json.loads(cached)
-            if identity.cache_entry_usable(entry, req.chat_type == "private", req.user_id,
+            if identity.cache_entry_usable(entry, req.personal, req.user_id,
                                            identity.Identity.from_json(kept)):
                 return Submission("cached", cached=entry)
         refused = self._refusal(req.user_id, member, None, queued=queued)
@@ -117,7 +117,7 @@ class Store:
             return refused
         submission = self._enqueue(req.user_id, "worker.jobs.make_sticker", req.to_dict(),
                                    queued, f"sticker chat={req.chat_id} msg={req.message_id} "
-                                   f"style={req.style}")
+                                   f"style={req.answer_style}")
         # an edit of this message tells a new caption from a new photo by this (edited_photo)
         seen = Keys.seen(req.chat_id, req.message_id)
         with self.redis.pipeline(transaction=False) as pipe:
@@ -232,7 +232,8 @@ class Store:
 
         record_sticker(self.redis, req, entry["file_id"], entry.get("emoji", "🙂"),
                        self.settings.cache_ttl, cached=True, identity_tag=entry.get("identity"),
-                       keywords=entry.get("keywords"))
+                       keywords=entry.get("keywords"),
+                       sticker_format=entry.get("format", "static"))
 
     # --- identity -----------------------------------------------------------------------------
     def identity_of(self, user_id: int) -> identity.Identity | None:

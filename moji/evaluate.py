@@ -162,6 +162,7 @@ class EmbedderReport:
     photos_perturbed: int = 0
     photos_stable: int = 0
     photos_tags_stable: int = 0
+    tags_changed: dict[str, int] = field(default_factory=dict)  # kind -> variants it changed in
     embed_ms: list[float] = field(default_factory=list)
     # still-video jitter: per kind, frame-to-frame spread and the spread between photos
     frame_spread: dict[str, list[float]] = field(default_factory=dict)
@@ -244,6 +245,8 @@ class EmbedderReport:
             "photos_perturbed": self.photos_perturbed,
             "photo_stability": round(self.photo_stability, 4),
             "photo_same_tags": round(self.photo_tags_stability, 4),
+            "same_tags_by_kind": {kind: round(1 - changed / self.perturbed, 4)
+                                  for kind, changed in sorted(self.tags_changed.items())},
             "jitter": round(self.jitter, 4), "flicker": round(self.flicker_rate, 4),
             "embed_ms_median": round(float(np.median(self.embed_ms)), 3) if self.embed_ms else None,
             "errors": self.errors,
@@ -332,10 +335,14 @@ def evaluate(photos: list[LabeledPhoto], embedders: list, style_name: str,
                         reports[name].stable += 1
                     else:
                         all_same[name] = False
-                    if name in again and _main_tags(again[name][0]) == chosen_tags[name]:
+                    tags = _main_tags(again[name][0]) if name in again else {}
+                    if tags == chosen_tags[name]:
                         reports[name].tags_stable += 1
                     else:
                         all_same_tags[name] = False
+                    for kind, tag in chosen_tags[name].items():
+                        changed = reports[name].tags_changed
+                        changed[kind] = changed.get(kind, 0) + (tags.get(kind) != tag)
             for name, r in reports.items():
                 r.photos_perturbed += 1
                 r.photos_stable += all_same[name]

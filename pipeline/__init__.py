@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .errors import MojiError
-    from .pipeline import Pipeline, PipelineOptions, Sticker
+    from .pipeline import GroupSticker, Pipeline, PipelineOptions, Sticker
 
 _EXPORTS = {"MojiError": ".errors", "Pipeline": ".pipeline", "PipelineOptions": ".pipeline",
-            "Sticker": ".pipeline"}
+            "Sticker": ".pipeline", "GroupSticker": ".pipeline"}
 
 
 def __getattr__(name: str) -> Any:
@@ -24,4 +24,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["MojiError", "Pipeline", "PipelineOptions", "Sticker"]
+__all__ = ["GroupSticker", "MojiError", "Pipeline", "PipelineOptions", "Sticker"]

@@ -177,6 +177,38 @@ def compose_svg(style: Style, chosen: dict[str, StylePart],
     return _recolour(_svg_document("".join(layers), viewbox, size), colours)
 
 
+def group_cells(count: int, size: int = STICKER_SIZE) -> list[tuple[float, float, float]]:
+    """Where each of `count` people goes on a group sticker, in order: (x, y, side) squares.
+    One row for up to 3 (the faces as large as the width allows), two rows of 2 or 3 for more;
+    the rows are centred, so the sticker's empty space is shared evenly around them."""
+    columns = count if count <= 3 else (count + 1) // 2
+    rows = [list(range(count))] if count <= 3 else [list(range(columns)),
+                                                   list(range(columns, count))]
+    side = size / columns
+    top = (size - side * len(rows)) / 2
+    cells = []
+    for row_number, row in enumerate(rows):
+        left = (size - side * len(row)) / 2
+        cells += [(left + side * i, top + side * row_number, side) for i in range(len(row))]
+    return cells
+
+
+def compose_group_svg(style: Style, people: list[tuple[dict[str, StylePart], Colours]],
+                      size: int = STICKER_SIZE) -> str:
+    """One SVG document of several people side by side (group_cells), each drawn from its own
+    chosen parts in its own colours (person_colours) as a nested sticker. Element ids (the eyes'
+    clip paths) get a prefix per person, so one person's references never reach another's."""
+    cells = []
+    for number, ((chosen, colours), (x, y, side)) in enumerate(
+            zip(people, group_cells(len(people), size), strict=True)):
+        body = "".join(f'<g id="{kind}-{layer}">{body}</g>'
+                       for kind, layer, body in _layer_bodies(chosen))
+        body = re.sub(r'(\bid="|url\(#|href="#)', rf"\g<1>p{number}-", _recolour(body, colours))
+        cells.append(f'<svg x="{x:.2f}" y="{y:.2f}" width="{side:.2f}" height="{side:.2f}" '
+                     f'viewBox="{STICKER_VIEWBOX}">{body}</svg>')
+    return _svg_document("".join(cells), f"0 0 {size} {size}", size)
+
+
 def _svg_document(body: str, viewbox: str, size: int) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
             f'viewBox="{viewbox}" width="{size}" height="{size}">{body}</svg>')
@@ -287,11 +319,13 @@ def render_sticker(style: Style, chosen: dict[str, StylePart],
 
 
 def clear_render_cache(layers: bool = True) -> None:
-    """Forget the composed stickers and, unless `layers=False`, the rasterised part layers
-    (benchmarks time the composite and the PNG encode with `layers=False`)."""
+    """Forget the composed stickers (group stickers too: render_png) and, unless
+    `layers=False`, the rasterised part layers (benchmarks time the composite and the PNG
+    encode with `layers=False`)."""
     if layers:
         _LAYERS.clear()
     _sticker_png.cache_clear()
+    render_png.cache_clear()
 
 
 def render_part(style: Style, part: StylePart, size: int = FRAME_SIZE,

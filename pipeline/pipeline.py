@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .analyze import AnalyzerOptions, FaceAnalysis, FaceAnalyzer
-from .compose import compose_svg, render_sticker
+from .compose import compose_group_svg, compose_svg, person_colours, render_png, render_sticker
 from .decode import DecodedImage, decode_image
 from .embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .errors import MojiError
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .video import VideoOptions, VideoSticker
 
 DEFAULT_STYLE = "classic"
+MAX_PEOPLE = 6  # faces on one group sticker: more would be too small to read at 512 px
 
 
 @dataclass
@@ -60,13 +61,60 @@ class Sticker:
         """The JSON shape of `moji render --json` (without input and output)."""
         out = {
             "style": self.style, "embedder": self.embedder, "faces": self.faces,
-            "parts": {kind: {"id": m.part_id, "tags": m.tags, "similarity": m.similarity}
-                      for kind, m in self.matches.items()},
-            "timings_ms": self.timings_ms,
+            "parts": _parts_dict(self.matches), "timings_ms": self.timings_ms,
         }
         if self.likeness is not None:
             out["likeness"] = self.likeness.to_dict()
         return out
+
+
+def _parts_dict(matches: dict[str, Match]) -> dict:
+    return {kind: {"id": m.part_id, "tags": m.tags, "similarity": m.similarity}
+            for kind, m in matches.items()}
+
+
+@dataclass
+class Person:
+    """One face of a group sticker: where it is in the photo, and how it was drawn."""
+
+    box: tuple[int, int, int, int]  # x, y, width, height in the photo's own pixels
+    matches: dict[str, Match]  # expression parts, then the likeness parts drawn
+    likeness: Likeness
+    skin_rgb: tuple[int, int, int]
+
+    def to_dict(self) -> dict:
+        return {"box": list(self.box), "parts": _parts_dict(self.matches),
+                "likeness": self.likeness.to_dict()}
+
+
+@dataclass
+class GroupSticker:
+    """One sticker of every face in a photo (up to MAX_PEOPLE), left to right. `matches` and
+    `likeness` are the first person's: what the sticker's emoji and summary go by."""
+
+    png: bytes = field(repr=False)
+    svg: str = field(repr=False)
+    style: str
+    embedder: str
+    faces: int  # faces found in the photo; `people` holds those drawn
+    people: list[Person]
+    timings_ms: dict[str, float]
+
+    @property
+    def matches(self) -> dict[str, Match]:
+        return self.people[0].matches
+
+    @property
+    def likeness(self) -> Likeness:
+        return self.people[0].likeness
+
+    def to_dict(self) -> dict:
+        """`moji render --all-faces --json`: the usual keys (parts and likeness of the first
+        person) and `people`, left to right."""
+        return {"style": self.style, "embedder": self.embedder, "faces": self.faces,
+                "parts": _parts_dict(self.matches), "likeness": self.likeness.to_dict(),
+                "people": [person.to_dict() for person in self.people],
+                "timings_ms": self.timings_ms}
 
 
 class _Timer:
@@ -75,8 +123,9 @@ class _Timer:
         self._last = self._start = time.perf_counter()
 
     def lap(self, stage: str) -> None:
+        """Time since the last lap, added to the stage's (a group sticker runs stages per face)."""
         now = time.perf_counter()
-        self.timings[stage] = round((now - self._last) * 1000, 3)
+        self.timings[stage] = round(self.timings.get(stage, 0.0) + (now - self._last) * 1000, 3)
         self._last = now
 
     def done(self) -> dict[str, float]:
@@ -104,6 +153,23 @@ def _find_part(style: Style, kind: str, ref: str) -> StylePart | None:
     return (next((p for p in parts if p.id in (ref, f"{kind}-{ref}")), None)
             or next((p for p in parts if p.tag == ref), None)
             or next((p for p in parts if ref in p.tags), None))
+
+
+def _photo_box(image: DecodedImage, face: FaceAnalysis) -> tuple[int, int, int, int]:
+    """A face's box (x, y, width, height) in the pixels of the photo as sent, upright: the
+    analysed copy may be downscaled (the longer sides tell by how much, whatever the EXIF turn),
+    and landmarks of a face at the edge may run past it."""
+    scale = max(image.original_size) / max(image.size)
+    width, height = (round(side * scale) for side in image.size)
+    left, top, right, bottom = (int(v) for v in np.clip(
+        np.round(np.asarray(face.bbox) * scale), 0, (width, height, width, height)))
+    return left, top, right - left, bottom - top
+
+
+def _add_likeness_parts(style: Style, matches: dict[str, Match], likeness: Likeness) -> None:
+    """Add the hair, facial hair, glasses and headwear parts of a likeness to `matches`."""
+    for kind, match in match_likeness(style, likeness).items():
+        matches.setdefault(kind, match)  # a part asked for by name wins
 
 
 class Pipeline:
@@ -166,29 +232,66 @@ class Pipeline:
         """
         timer = _Timer()
         chosen_style = load_style(style or self.options.style)
+        image, faces = self._faces(data, timer)
+        person = self._person(image, faces[0], chosen_style, timer, likeness, face_part)
+        return self._draw(chosen_style, person.matches, person.likeness, person.skin_rgb,
+                          len(faces), timer)
+
+    def render_all(self, data: bytes, style: str | None = None,
+                   max_people: int = MAX_PEOPLE) -> GroupSticker:
+        """One sticker of everyone in a photo: the largest `max_people` faces, left to right,
+        each with its own expression, likeness and skin (measured from that face: nobody's kept
+        identity). Raises MojiError("no_face") without a face."""
+        if max_people < 1:
+            raise ValueError("max_people must be at least 1")
+        timer = _Timer()
+        chosen_style = load_style(style or self.options.style)
+        image, faces = self._faces(data, timer)
+        drawn = sorted(faces[:max_people], key=lambda face: face.bbox[0])  # largest, by x
+        people = [self._person(image, face, chosen_style, timer) for face in drawn]
+        for person in people:
+            _add_likeness_parts(chosen_style, person.matches, person.likeness)
+        svg = compose_group_svg(chosen_style, [
+            ({kind: chosen_style.part(m.part_id) for kind, m in person.matches.items()},
+             person_colours(chosen_style, person.skin_rgb, person.likeness))
+            for person in people])
+        timer.lap("compose")
+        png = render_png(svg)
+        timer.lap("render")
+        return GroupSticker(png=png, svg=svg, style=chosen_style.name,
+                            embedder=self.embedder.name, faces=len(faces), people=people,
+                            timings_ms=timer.done())
+
+    def _faces(self, data: bytes, timer: _Timer) -> tuple[DecodedImage, list[FaceAnalysis]]:
+        """Decode and analyze, timed; raises MojiError("no_face") when there is none."""
         image = decode_image(data)
         timer.lap("decode")
         faces = self.analyzer.detect(image.rgb)
         timer.lap("analyze")
         if not faces:
             raise _no_face()
-        parsed = self.parse(image, faces[0])
+        return image, faces
+
+    def _person(self, image: DecodedImage, face: FaceAnalysis, style: Style, timer: _Timer,
+                likeness: Likeness | None = None, face_part: str | None = None) -> Person:
+        """One face's expression parts, and its likeness (measured unless given)."""
+        parsed = self.parse(image, face)
         timer.lap("align_parse")
         vectors = self.embedder.embed_face(parsed)
         timer.lap("embed")
-        index = self.index(chosen_style)
-        matches = match_parts(chosen_style, index, vectors)
+        index = self.index(style)
+        matches = match_parts(style, index, vectors)
         if face_part and face_part in index.ids["face"]:
-            matches["face"] = _kept_match(chosen_style, index, vectors["face"], face_part)
+            matches["face"] = _kept_match(style, index, vectors["face"], face_part)
         timer.lap("match")
         if likeness is None:
-            likeness = self.likeness_estimator.measure(image.rgb, faces[0])
+            likeness = self.likeness_estimator.measure(image.rgb, face)
             timer.lap("likeness")
         if likeness.glasses == "sunglasses":
             # Eyes behind dark lenses are a guess: draw them open rather than claim a wink.
-            open_eyes = chosen_style.part_tagged("eyes", "open")
+            open_eyes = style.part_tagged("eyes", "open")
             matches["eyes"] = Match("eyes", open_eyes.id, list(open_eyes.tags), 0.0)
-        return self._draw(chosen_style, matches, likeness, parsed.skin_rgb, len(faces), timer)
+        return Person(_photo_box(image, face), matches, likeness, parsed.skin_rgb)
 
     def render_identity(self, likeness: Likeness, face_part: str | None = None,
                         style: str | None = None,
@@ -227,8 +330,7 @@ class Pipeline:
 
     def _draw(self, style: Style, matches: dict[str, Match], likeness: Likeness,
               skin_rgb: tuple[int, int, int], faces: int, timer: _Timer) -> Sticker:
-        for kind, match in match_likeness(style, likeness).items():
-            matches.setdefault(kind, match)  # a part asked for by name wins
+        _add_likeness_parts(style, matches, likeness)
         chosen = {kind: style.part(m.part_id) for kind, m in matches.items()}
         svg = compose_svg(style, chosen, skin_rgb, likeness=likeness)
         timer.lap("compose")

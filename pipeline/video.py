@@ -51,6 +51,7 @@ from .models import FACE_LANDMARKER, model_path
 from .parse import parse_face
 from .quiet import native_quiet
 from .style import Style, load_style
+from .videoinfo import VIDEO_STICKER_MAX_BYTES, ffmpeg_exe
 
 if TYPE_CHECKING:
     from .likeness import Likeness
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
 
 CLIP_SUFFIXES = {".mp4", ".mov", ".webm", ".gif", ".m4v", ".mkv"}
 MAX_CLIP_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
-VIDEO_STICKER_MAX_BYTES = 256 * 1024
 EXPRESSION_KINDS = ("eyes", "brows", "mouth")
 PRIME_FRAMES = 8  # landmarker runs on the first frame before the clip's frames are read
 
@@ -123,12 +123,6 @@ class VideoSticker:
 
 def is_clip(path: Path) -> bool:
     return path.suffix.lower() in CLIP_SUFFIXES
-
-
-def ffmpeg_exe() -> str:
-    import imageio_ffmpeg
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -41,6 +41,23 @@ def no_face_png() -> bytes:
     return png_bytes(Image.fromarray(data.coffee()))
 
 
+def group_photo(faces: list[tuple[str, int]], gap: int = 20) -> bytes:
+    """A JPEG of fixture faces in a row on grey, left to right: (fixture name, side in px)."""
+    from PIL import Image
+
+    height = max(side for _, side in faces) + 2 * gap
+    canvas = Image.new("RGB", (sum(side + gap for _, side in faces) + gap, height),
+                       (120, 120, 120))
+    x = gap
+    for name, side in faces:
+        face = Image.open(FIXTURES / name).convert("RGB").resize((side, side))
+        canvas.paste(face, (x, (height - side) // 2))
+        x += side + gap
+    out = io.BytesIO()
+    canvas.save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
 @pytest.fixture
 def two_faces_jpeg() -> bytes:
     """Two fixture faces side by side, the right one larger."""

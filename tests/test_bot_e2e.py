@@ -334,7 +334,7 @@ def test_token_never_in_logs_or_redis(svc, api, redis_server):
         assert api.token not in repr(job.args) + repr(job.kwargs) + (job.description or "")
         assert set(job.args[0]) <= {"chat_id", "user_id", "message_id", "file_id",
                                     "file_unique_id", "style", "chat_type", "received_at",
-                                    "language"}
+                                    "language", "all_faces", "media"}
     for key in redis_server.client.scan_iter(count=1000):
         kind = redis_server.client.type(key)
         if kind == b"string":

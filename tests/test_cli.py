@@ -63,6 +63,29 @@ def test_render_reports_how_many_faces(tmp_path, two_faces_jpeg):
     assert plain.returncode == 0 and "2 faces, drew the largest" in plain.stdout
 
 
+def test_render_all_faces(tmp_path, two_faces_jpeg):
+    (tmp_path / "two.jpg").write_bytes(two_faces_jpeg)
+    result = moji("render", str(tmp_path / "two.jpg"), str(FIXTURES / "smile.jpg"),
+                  "--all-faces", "--out", str(tmp_path), "--json")
+    assert result.returncode == 0, result.stderr
+    two, one = (json.loads(line) for line in result.stdout.splitlines())
+    assert two["ok"] and two["faces"] == 2 and len(two["people"]) == 2
+    left, right = two["people"]  # neutral.jpg pasted left of grin.jpg
+    assert left["box"][0] < right["box"][0] and len(left["box"]) == 4
+    assert "neutral" in left["parts"]["mouth"]["tags"] and "grin" in right["parts"]["mouth"]["tags"]
+    assert set(left["likeness"]) == {"hair", "facial_hair", "glasses", "headwear", "skin"}
+    assert two["parts"] == left["parts"]  # the usual keys: the first person's
+    from PIL import Image
+
+    assert Image.open(two["output"]).size == (512, 512)
+    assert one["ok"] and one["faces"] == 1 and len(one["people"]) == 1
+
+    (tmp_path / "me.json").write_text(json.dumps(two["likeness"]))
+    refused = moji("render", str(tmp_path / "two.jpg"), "--all-faces", "--likeness",
+                   str(tmp_path / "me.json"), "--out", str(tmp_path))
+    assert refused.returncode == 2 and "--all-faces" in refused.stderr
+
+
 def test_render_draws_a_given_likeness(tmp_path):
     given = {"hair": {"length": "long", "colour": "blonde", "rgb": "#d8b060"},
              "facial_hair": "beard", "glasses": "sunglasses", "headwear": "none",
@@ -171,6 +194,11 @@ def test_evaluate_prints_accuracy_and_writes_a_plot(tmp_path):
     assert [s["embedder"] for s in summary] == ["expression", "autoencoder_untrained"]
     assert summary[0]["photos"] == 4 and summary[0]["perturbed"] == 5
     assert 0 <= summary[0]["jitter"] < 1 and 0 <= summary[0]["flicker"] <= 1
+    # a variant keeps all its tags only if it keeps each kind's: no kind is steadier than all
+    by_kind = summary[0]["same_tags_by_kind"]
+    assert sorted(by_kind) == ["brows", "eyes", "face", "mouth"]
+    assert summary[0]["same_tags"] <= min(by_kind.values()) <= 1
+    assert "same tag by kind:" in result.stdout
     # random weights cannot tell a grin from a smile the way measured expressions do
     assert summary[1]["mouth_accuracy"] < summary[0]["mouth_accuracy"]
     assert (tmp_path / "ev" / "confusion.png").stat().st_size > 10_000

@@ -51,7 +51,7 @@ def _job(chat_id: int, message_id: int, retries_left: int | None):
                "file_id": "F", "file_unique_id": "U", "style": "classic",
                "chat_type": "private", "language": "en"}
     return SimpleNamespace(id=f"job-{chat_id}-{message_id}", args=[payload],
-                           retries_left=retries_left)
+                           retries_left=retries_left, func_name="worker.jobs.make_sticker")
 
 
 def test_no_message_while_a_retry_remains(rt, redis_db):
@@ -67,6 +67,20 @@ def test_told_once_when_no_retry_remains(rt, redis_db):
     jobs.on_failure(job, redis_db, AbandonedJobError, AbandonedJobError(), None)  # again
     assert len(rt.bot.sent) == 1 and "went wrong" in rt.bot.sent[0][1]
     assert rt.bot.sent[0][2] == 1  # a reply to the photo
+
+
+def test_a_pack_that_failed_for_good_says_so_and_frees_pack(rt, redis_db):
+    from worker.packs import pending_key
+
+    redis_db.set(pending_key(5), '{"title": "Ann"}')
+    payload = {"chat_id": 5, "user_id": 5, "style": "classic", "language": "es"}
+    job = SimpleNamespace(id="pack-5", args=[payload], retries_left=0,
+                          func_name="worker.jobs.build_pack")
+    jobs.on_failure(job, redis_db, BotAPIError, BotAPIError("createNewStickerSet", 502, "x"),
+                    None)
+    assert len(rt.bot.sent) == 1 and "/pack" in rt.bot.sent[0][1]
+    assert "paquete" in rt.bot.sent[0][1]  # in the person's language
+    assert not redis_db.exists(pending_key(5))  # /pack may start it again at once
 
 
 def test_a_photo_answered_already_is_not_told(rt, redis_db):

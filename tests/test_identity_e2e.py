@@ -301,6 +301,7 @@ def test_photos_are_never_stored(svc, api, redis_server):
     for job in jobs:
         (payload,) = job.args
         assert set(payload) <= {"chat_id", "user_id", "message_id", "file_id", "file_unique_id",
-                                "style", "chat_type", "received_at", "language"}
+                                "style", "chat_type", "received_at", "language", "all_faces",
+                                "media"}
         assert all(isinstance(v, (int, float, str)) and len(str(v)) < 100
                    for v in payload.values())

@@ -22,8 +22,21 @@ def test_payload_is_small_plain_data_without_the_token():
     payload = req.to_dict()
     assert StickerRequest.from_dict(json.loads(json.dumps(payload))) == req
     assert set(payload) == {"chat_id", "user_id", "message_id", "file_id", "file_unique_id",
-                            "style", "chat_type", "received_at", "language"}
+                            "style", "chat_type", "received_at", "language", "media",
+                            "all_faces"}
     assert all(isinstance(v, (int, float, str)) for v in payload.values())
+
+
+def test_a_sticker_of_everyone_is_its_own_answer_and_nobodys_own():
+    """/emoji all: its cache, delivery and done keys differ from the one-face sticker's of the
+    same photo, and even in a private chat it is not the person's own (no identity, no pack)."""
+    one = StickerRequest(chat_id=7, user_id=7, message_id=3, file_id="AgAC", style="avatar",
+                         file_unique_id="AQAD", chat_type="private")
+    everyone = StickerRequest.from_dict({**one.to_dict(), "all_faces": True})
+    assert one.personal and not everyone.personal
+    assert (one.answer_style, everyone.answer_style) == ("avatar", "avatar+all")
+    older = {k: v for k, v in one.to_dict().items() if k != "all_faces"}  # queued by an older bot
+    assert StickerRequest.from_dict(older) == one
 
 
 def test_emoji_follows_the_expression():

@@ -78,6 +78,14 @@ def api_url(base: str, token: str) -> str:
     return base + token
 
 
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    """One of `choices` (the first when unset)."""
+    raw = os.environ.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}.")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the bot and the workers need to know, read once from the environment."""
@@ -102,6 +110,7 @@ class Settings:
     retry_delays: tuple[int, ...] = (5, 15, 30, 60)
     heartbeat_ttl: int = 10
     cache_ttl: int = 30 * 24 * 3600
+    bot_http: str = "aiohttp"  # the bot's HTTP client: aiohttp (bot/request.py) or httpx
 
     @classmethod
     def from_env(cls, require_token: bool = True) -> Settings:
@@ -133,6 +142,7 @@ class Settings:
             retry_delays=_delays(os.environ.get("MOJI_RETRY_DELAYS", "")),
             heartbeat_ttl=max(3, _int("MOJI_HEARTBEAT_TTL", 10)),
             cache_ttl=_int("MOJI_CACHE_TTL", 30 * 24 * 3600),
+            bot_http=_choice("MOJI_BOT_HTTP", ("aiohttp", "httpx")),
         )
 
 

@@ -1,13 +1,16 @@
 """RQ job functions. Each takes a small payload dict (ids and names: no image bytes, no token).
 
 `make_sticker` downloads the photo with getFile, renders it with the process's one pipeline, and
-sends the sticker as a reply. In a private chat the person's identity (worker.identity) is drawn
-and only the expression comes from the photo; their first selfie sets that identity. Group photos
-are measured on their own: the face may be anyone's. `identity_sticker` draws the identity with a
-neutral expression, for /me, with its correction buttons. Problems a person can fix (no face,
-not an image) are answered with a message and end the job normally; anything else raises, RQ
-retries it, and when retries run out `on_failure` tells the person. This module imports nothing
-heavy: the bot imports it too.
+sends the sticker as a reply; a clip (a video note, a video, a GIF) becomes a video sticker
+(WEBM) the same way, with the same delivery guarantees. In a private chat the person's identity
+(worker.identity) is drawn and only the expression comes from the photo or clip; their first
+selfie (a photo: a clip's small frames are no measure of a look) sets that identity. Group
+photos are measured on their own: the face may be anyone's; so is every face of a sticker of
+everyone in a photo (`/emoji all`, pipeline.Pipeline.render_all). `identity_sticker` draws the
+identity with a neutral expression, for /me, with its correction buttons. Problems a person can
+fix (no face, not an image) are answered with a message and end the job normally; anything else
+raises, RQ retries it, and when retries run out `on_failure` tells the person. This module
+imports nothing heavy: the bot imports it too.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 import logging
 import time
 import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +53,33 @@ USER_MESSAGES = {
     "bad_likeness": N_("Your saved look could not be drawn. Tap \"Take my look from my next "
                        "photo\" in /me, or /forget and send a new selfie."),
 }
+# What a person is told when a job without a photo ran out of retries: their /pack or /me.
+FAILED_REQUEST_MESSAGES = {
+    "build_pack": N_("Sorry, I couldn't finish your pack just now. Please send /pack again in "
+                     "a minute."),
+    "identity_sticker": N_("Sorry, I couldn't draw your look just now. Please send /me again in "
+                           "a minute."),
+}
+# The same answers for a clip (a video note, a video, a GIF), where they differ.
+CLIP_MESSAGES = {
+    "no_face": N_("I couldn't find a face in that video. Try a clip with your whole face in "
+                  "the picture, facing the camera."),
+    "bad_image": N_("I can't read that video. Send a video note, a video or a GIF."),
+    "too_large": N_("That video is too big: bots can download files up to 20 MB. Send a "
+                    "shorter one."),
+    "file_too_big": N_("That video is too big: bots can download files up to 20 MB. Send a "
+                       "shorter one."),
+    "failed": N_("Sorry, something went wrong while making your animated sticker. Please send "
+                 "the video again in a moment."),
+    "lost": N_("Sorry, the worker making your sticker stopped before it was done. Please send "
+               "the video again."),
+}
+
+
+def user_message(code: str, media: str = "photo") -> str | None:
+    """The English text a person reads for an error code (translate it with `_`), for a photo
+    or a clip; None for a code without one."""
+    return (media == "clip" and CLIP_MESSAGES.get(code)) or USER_MESSAGES.get(code)
 
 INLINE_MAX = 200  # stickers kept per person for inline mode (an answer shows at most 50)
 
@@ -83,6 +114,25 @@ class StickerRequest(Payload):
     chat_type: str = "private"
     received_at: float = 0.0  # when the bot received the update (epoch seconds), for latency
     language: str = i18n.DEFAULT  # the person's language (worker.i18n): what to answer in
+    media: str = "photo"  # "photo" | "clip" (a video note, video or GIF: a video sticker)
+    all_faces: bool = False  # /emoji all: one sticker of everyone in the photo
+
+    @property
+    def personal(self) -> bool:
+        """A sticker of the person who asked, drawn with their identity: one face of a photo
+        sent in a private chat. A group photo's faces may be anyone's."""
+        return self.chat_type == "private" and not self.all_faces
+
+    @property
+    def answer_style(self) -> str:
+        """What the keys of this photo's answer (cache, delivery, done) are named after."""
+        return answer_style(self.style, self.all_faces)
+
+
+def answer_style(style: str, all_faces: bool) -> str:
+    """The style, marked for a sticker of everyone in a photo: another answer to the same photo
+    than its one-face sticker, cached and delivered on its own."""
+    return f"{style}+all" if all_faces else style
 
 
 @dataclass
@@ -118,6 +168,17 @@ def keywords_for(tags: dict[str, list[str]]) -> list[str]:
     return words
 
 
+def clip_tags(frames: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """A clip's tags per part kind, {kind: [main tag of its parts, the most shown first]}: its
+    emoji is that of the expression it shows most, and inline search finds it by every
+    expression it shows."""
+    counts: dict[str, Counter] = {}
+    for frame in frames:
+        for kind, match in frame.items():
+            counts.setdefault(kind, Counter()).update(match.tags[:1])
+    return {kind: [tag for tag, _n in count.most_common()] for kind, count in counts.items()}
+
+
 def inline_entry(file_id: str, emoji: str, keywords: list[str]) -> str:
     """One element of a person's inline list: the same sticker always gives the same string,
     so that LREM can drop its older copy."""
@@ -127,9 +188,10 @@ def inline_entry(file_id: str, emoji: str, keywords: list[str]) -> str:
 
 def record_sticker(redis: Any, req: StickerRequest, file_id: str, emoji: str,
                    cache_ttl: int, cached: bool = False, identity_tag: str | None = None,
-                   keywords: list[str] | None = None) -> None:
+                   keywords: list[str] | None = None, sticker_format: str = "static") -> None:
     """Remember a sent sticker: the repeat cache, the user's last sticker (for /pack), their
-    inline list (private stickers only: those are of them), stats.
+    inline list (personal stickers only: those are of them), stats. `sticker_format` ("static"
+    or "video") is kept with it: a sticker set takes each sticker with its format.
 
     `identity_tag` (worker.identity.cache_tag) stamps a sticker drawn with a person's identity,
     so that the cache serves it only to them and only while that identity is current. Every key
@@ -142,13 +204,16 @@ def record_sticker(redis: Any, req: StickerRequest, file_id: str, emoji: str,
         entry["identity"] = identity_tag
     if keywords:
         entry["keywords"] = list(keywords)
+    if sticker_format != "static":
+        entry["format"] = sticker_format
     written = [Keys.last(req.chat_id, req.user_id)]
     with redis.pipeline(transaction=False) as pipe:
         if not cached:
-            pipe.set(Keys.cache(req.file_unique_id, req.style), json.dumps(entry), ex=cache_ttl)
-            written.append(Keys.cache(req.file_unique_id, req.style))
+            pipe.set(Keys.cache(req.file_unique_id, req.answer_style), json.dumps(entry),
+                     ex=cache_ttl)
+            written.append(Keys.cache(req.file_unique_id, req.answer_style))
         pipe.set(Keys.last(req.chat_id, req.user_id), json.dumps(entry), ex=cache_ttl)
-        if req.chat_type == "private":  # newest first, each sticker once, capped
+        if req.personal:  # newest first, each sticker once, capped
             item, key = inline_entry(file_id, emoji, keywords or []), Keys.inline(req.user_id)
             pipe.lrem(key, 0, item)
             pipe.lpush(key, item)
@@ -163,7 +228,8 @@ def record_sticker(redis: Any, req: StickerRequest, file_id: str, emoji: str,
 
 
 def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
-    """Job: photo (by file_id) -> sticker sent as a reply. Returns a small summary.
+    """Job: photo (by file_id) -> sticker sent as a reply; a clip (`media` "clip") -> a video
+    sticker (WEBM), drawn with the same identity. Returns a small summary.
 
     Each photo gets one answer: a sticker, or one message. The answer is claimed in Redis
     before it is sent (Keys.delivery) and marked done right after (Keys.done), so a retry of
@@ -180,7 +246,7 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     req = StickerRequest.from_dict(payload)
     i18n.use(req.language)
     rt = runtime.current()
-    done_key = Keys.done(req.chat_id, req.message_id, req.style)
+    done_key = Keys.done(req.chat_id, req.message_id, req.answer_style)
     if _with_redis(rt.redis.exists, done_key):  # a retry of a job that was answered already
         return {"ok": True, "duplicate": True}
     t0 = time.perf_counter()
@@ -198,13 +264,19 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
         data = rt.bot.download(info["file_path"])
         lap("download")
         # a private selfie is the person's own face: draw their kept identity, if any
-        kept = identity.load(rt.redis, req.user_id) if req.chat_type == "private" else None
+        kept = identity.load(rt.redis, req.user_id) if req.personal else None
         use = kept if kept is not None and not kept.retake else None
-        if use is not None:
-            sticker = rt.pipeline.render(data, style=req.style, likeness=use.to_likeness(),
-                                         face_part=use.face)
-        else:
-            sticker = rt.pipeline.render(data, style=req.style)
+        look = {"likeness": use.to_likeness(), "face_part": use.face} if use else {}
+        if req.media == "clip":
+            clip = rt.pipeline.render_clip(data, style=req.style, **look)
+            matches, likeness, timings = clip.frames[0], clip.likeness, clip.timings_ms
+            tags = clip_tags(clip.frames)
+            upload = ("sticker.webm", clip.webm, "video/webm")
+        else:  # /emoji all: everyone measured from the photo, nobody's identity touched
+            sticker = (rt.pipeline.render_all(data, style=req.style) if req.all_faces
+                       else rt.pipeline.render(data, style=req.style, **look))
+            matches, likeness, timings = sticker.matches, sticker.likeness, sticker.timings_ms
+            tags = {kind: list(m.tags) for kind, m in sticker.matches.items()}
         lap("render")
     except BotAPIError as exc:
         if exc.method == "getFile" and exc.code == 400 and "too big" in exc.description.lower():
@@ -219,18 +291,19 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     stamp, established = None, None
     if use is not None:
         stamp = identity.cache_tag(req.user_id, use.version)
-    elif req.chat_type == "private":  # the first selfie (or a retake): it sets the identity
-        face = sticker.matches.get("face")
-        new = identity.establish(rt.redis, req.user_id, sticker.likeness,
+    elif req.personal and req.media == "photo":
+        # the first selfie (or a retake) sets the identity; a clip's small frames do not
+        face = matches.get("face")
+        new = identity.establish(rt.redis, req.user_id, likeness,
                                  face.part_id if face else None,
                                  seen_version=kept.version if kept else 0)
         if new is not None:
             stamp, established = identity.cache_tag(req.user_id, new.version), new.version
         lap("identity")
-    tags = {kind: list(m.tags) for kind, m in sticker.matches.items()}
     emoji = emoji_for(tags)
-    webp = to_webp(sticker.png)
-    lap("webp")
+    if req.media == "photo":
+        upload = ("sticker.webp", to_webp(sticker.png), "image/webp")
+        lap("webp")
     token = _claim_delivery(rt, req)
     if token is None:
         return {"ok": True, "duplicate": True}
@@ -242,7 +315,7 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
                                   "allow_sending_without_reply": True},
              # under a person's first sticker: the button that makes their whole pack
              "reply_markup": packs.pack_button() if established else None},
-            files={"sticker": ("sticker.webp", webp, "image/webp")},
+            files={"sticker": upload},
             before_last_byte=lambda: _hand_over(rt, req, token),
         )
     except DeliveryTaken:
@@ -262,18 +335,26 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     lap("send")
     file_id = message["sticker"]["file_id"]
     _mark_done(rt, req, "sticker")  # first, and until Redis takes it: it stops a second send
+    sticker_format = "video" if req.media == "clip" else "static"
     _with_redis(record_sticker, rt.redis, req, file_id, emoji, rt.settings.cache_ttl,
-                identity_tag=stamp, keywords=keywords_for(tags))
+                identity_tag=stamp, keywords=keywords_for(tags), sticker_format=sticker_format)
     lap("record")
-    if req.chat_type == "private":  # a selfie sticker joins the person's pack (worker.packs)
-        packs.add_photo_sticker(rt, req.user_id, req.chat_id, file_id, emoji, keywords_for(tags))
+    if req.personal:  # a selfie sticker joins the person's pack (worker.packs)
+        packs.add_photo_sticker(rt, req.user_id, req.chat_id, file_id, emoji, keywords_for(tags),
+                                sticker_format)
         lap("pack")
-    face = sticker.matches.get("face")
-    return {"ok": True, "file_id": file_id, "emoji": emoji, "parts": tags,
-            "likeness": sticker.likeness.to_dict(), "face": face.part_id if face else None,
-            "identity": {"used": use.version if use else None,
-                         "established": established},
-            "stages_ms": stages, "timings_ms": sticker.timings_ms}
+    face = matches.get("face")
+    summary = {"ok": True, "file_id": file_id, "emoji": emoji, "parts": tags,
+               "media": req.media, "likeness": likeness.to_dict(),
+               "face": face.part_id if face else None,
+               "identity": {"used": use.version if use else None, "established": established},
+               "stages_ms": stages, "timings_ms": timings}
+    if req.media == "clip":
+        summary.update(frames=len(clip.frames), duration=round(clip.duration, 3),
+                       bytes=len(clip.webm))
+    if req.all_faces and req.media == "photo":  # the first person's above, everyone's here
+        summary["people"] = [person.to_dict() for person in sticker.people]
+    return summary
 
 
 # --- delivery: one answer per photo ---------------------------------------------------------
@@ -333,7 +414,7 @@ SENT = "sent:"  # a claim whose answer may have reached Telegram
 
 def _swap_claim(rt: Any, req: StickerRequest, expected: tuple[str, str], new: str,
                 patience: float = REDIS_PATIENCE_S) -> bool:
-    key = Keys.delivery(req.chat_id, req.message_id, req.style)
+    key = Keys.delivery(req.chat_id, req.message_id, req.answer_style)
     return bool(_with_redis(rt.redis.eval, _SWAP_CLAIM, 1, key, *expected, new, CLAIM_TTL_S,
                             patience=patience))
 
@@ -353,8 +434,8 @@ def _claim_delivery(rt: Any, req: StickerRequest) -> str | None:
       the upload), so nothing reached the person: this execution takes the claim over and
       answers. Should the earlier one ever go on, its hand-over finds the claim taken and it
       sends nothing."""
-    key = Keys.delivery(req.chat_id, req.message_id, req.style)
-    done_key = Keys.done(req.chat_id, req.message_id, req.style)
+    key = Keys.delivery(req.chat_id, req.message_id, req.answer_style)
+    done_key = Keys.done(req.chat_id, req.message_id, req.answer_style)
     token = _execution_token()
     deadline = time.monotonic() + CLAIM_WAIT_S
     while True:
@@ -403,7 +484,7 @@ def _not_sent(exc: Exception) -> bool:
 def _release_delivery(rt: Any, req: StickerRequest) -> None:
     """Telegram refused the answer: it was not sent, so a retry may send it."""
     try:
-        rt.redis.delete(Keys.delivery(req.chat_id, req.message_id, req.style))
+        rt.redis.delete(Keys.delivery(req.chat_id, req.message_id, req.answer_style))
     except Exception as exc:  # noqa: BLE001  (the claim then waits out CLAIM_WAIT_S)
         log.warning("delivery claim not released: %s", exc)
 
@@ -412,16 +493,16 @@ def _mark_done(rt: Any, req: StickerRequest, how: str) -> None:
     """The photo is answered (`how`: sticker, message, forbidden): no retry answers it again."""
     from .identity import remember_keys
 
-    done_key = Keys.done(req.chat_id, req.message_id, req.style)
+    done_key = Keys.done(req.chat_id, req.message_id, req.answer_style)
 
     def write() -> None:
         with rt.redis.pipeline(transaction=True) as pipe:
             pipe.set(done_key, how, ex=24 * 3600)
-            pipe.set(Keys.delivery(req.chat_id, req.message_id, req.style), "done",
+            pipe.set(Keys.delivery(req.chat_id, req.message_id, req.answer_style), "done",
                      ex=24 * 3600)
             if req.chat_type == "private":
                 remember_keys(pipe, req.user_id, [done_key, Keys.delivery(
-                    req.chat_id, req.message_id, req.style)], rt.settings.cache_ttl)
+                    req.chat_id, req.message_id, req.answer_style)], rt.settings.cache_ttl)
             pipe.execute()
 
     _with_redis(write)
@@ -501,8 +582,8 @@ def _answer_error(rt: Any, req: StickerRequest, code: str, detail: str = "") -> 
     answer for a repeat of the photo."""
     from .botapi import BotAPIError
 
-    known = USER_MESSAGES.get(code)
-    text = _(known) if known else detail or _(USER_MESSAGES["failed"])
+    known = user_message(code, req.media)
+    text = _(known) if known else detail or _(user_message("failed", req.media))
     from .identity import remember_keys
 
     token = _claim_delivery(rt, req)
@@ -524,7 +605,7 @@ def _answer_error(rt: Any, req: StickerRequest, code: str, detail: str = "") -> 
     _mark_done(rt, req, "message")
     with rt.redis.pipeline(transaction=False) as pipe:
         if code in ("no_face", "bad_image", "too_small", "heic", "too_large", "file_too_big"):
-            key = Keys.cache(req.file_unique_id, req.style)
+            key = Keys.cache(req.file_unique_id, req.answer_style)
             pipe.set(key, json.dumps({"error": code, "message": text}), ex=rt.settings.cache_ttl)
             remember_keys(pipe, req.user_id, [key], rt.settings.cache_ttl)
         pipe.hincrby(Keys.counters, f"error_{code}", 1)
@@ -550,12 +631,14 @@ def on_failure(job: Any, connection: Any, exc_type: type, exc_value: BaseExcepti
         payload = job.args[0]
         chat_id, reply_to = int(payload["chat_id"]), payload.get("message_id")
         i18n.use(payload.get("language"))
+        media = payload.get("media", "photo")
     except (IndexError, KeyError, TypeError, ValueError):
         log.error("job %s failed and has no request to answer", job.id)
         return
     if reply_to and payload.get("style"):  # a photo: answered already (a sticker sent by an
         # attempt that died before finishing), or about to be told by another process?
-        done_key = Keys.done(chat_id, int(reply_to), payload["style"])
+        done_key = Keys.done(chat_id, int(reply_to),
+                             answer_style(payload["style"], bool(payload.get("all_faces"))))
         if not connection.set(done_key, "told", nx=True, ex=24 * 3600):
             log.info("job %s for chat %s: answered already, not told", job.id, chat_id)
             return
@@ -570,11 +653,17 @@ def on_failure(job: Any, connection: Any, exc_type: type, exc_value: BaseExcepti
                 "was abandoned" if lost else "failed", exc_type.__name__)
     from . import runtime
 
+    kind = (getattr(job, "func_name", "") or "").rsplit(".", 1)[-1]
+    if kind == "build_pack":  # the pack is no longer being made: /pack may start it again
+        from .packs import pending_key
+
+        connection.delete(pending_key(int(payload["user_id"])))
+    text = (FAILED_REQUEST_MESSAGES[kind] if kind in FAILED_REQUEST_MESSAGES
+            else user_message("lost" if lost else "failed", media))
     rt = runtime.current_or_none()
     bot = rt.bot if rt else BotAPI.from_settings(Settings.from_env())
     try:
-        bot.send_message(chat_id, _(USER_MESSAGES["lost" if lost else "failed"]),
-                         reply_to=reply_to)
+        bot.send_message(chat_id, _(text), reply_to=reply_to)
     finally:
         if not rt:
             bot.close()

@@ -11,7 +11,8 @@ pipeline.pack.PACK, and then either
 - or, when nothing changed, only answers with the link.
 
 Stickers made from the person's later selfies join the set as they come (`add_photo_sticker`,
-called by worker.jobs.make_sticker). The record of the set is kept at `Keys.sticker_set(user)`
+called by worker.jobs.make_sticker), and so do the video stickers of their clips (`format:
+video`: a set mixes formats). The record of the set is kept at `Keys.sticker_set(user)`
 (the key the group packs use, with the user id for a chat id):
 
     {"name": "moji_u42_by_moji_bot", "owner": 42,
@@ -109,9 +110,11 @@ def load_record(redis: Any, user_id: int) -> dict[str, Any] | None:
         return None
 
 
-def _input_sticker(sticker: str, emoji: str, keywords: list[str] | tuple[str, ...]
-                   ) -> dict[str, Any]:
-    return {"sticker": sticker, "format": "static", "emoji_list": [emoji],
+def _input_sticker(sticker: str, emoji: str, keywords: list[str] | tuple[str, ...],
+                   sticker_format: str = "static") -> dict[str, Any]:
+    """An InputSticker; each carries its own format (static or video) since Bot API 7.2, so
+    a set mixes the pack's drawings with the person's video stickers."""
+    return {"sticker": sticker, "format": sticker_format, "emoji_list": [emoji],
             "keywords": list(keywords)}
 
 
@@ -322,8 +325,9 @@ def _pending_title(rt: Any, user_id: int) -> str:
 # --- selfie stickers join the pack ----------------------------------------------------------
 
 def add_photo_sticker(rt: Any, user_id: int, chat_id: int, file_id: str, emoji: str,
-                      keywords: list[str]) -> str | None:
-    """Add a just-sent private sticker to the person's pack, if they have one made by /pack.
+                      keywords: list[str], sticker_format: str = "static") -> str | None:
+    """Add a just-sent private sticker to the person's pack, if they have one made by /pack
+    (a video sticker from a clip with `sticker_format` "video").
 
     Never raises: the sticker was sent, and a pack that cannot take it (full, deleted on
     Telegram, Telegram down) must not make the job retry and send it twice. Returns what
@@ -342,7 +346,8 @@ def add_photo_sticker(rt: Any, user_id: int, chat_id: int, file_id: str, emoji: 
         try:
             rt.bot.call("addStickerToSet", {"user_id": user_id, "name": record["name"],
                                             "sticker": _input_sticker(file_id, emoji,
-                                                                      keywords[:20])})
+                                                                      keywords[:20],
+                                                                      sticker_format)})
         except BotAPIError as exc:
             rt.redis.srem(Keys.sticker_set(user_id) + ":files", file_id)
             text = exc.description.lower()

@@ -36,9 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     register_fuzz(sub)
     try:
         from moji.commands.bench_e2e import register_bench
+        from moji.commands.bench_inline import register_bench as register_inline
     except ModuleNotFoundError:
         return
     register_bench(sub)
+    register_inline(sub)
 
 
 def collect_photos(paths: list[Path], limit: int) -> list[Path]:

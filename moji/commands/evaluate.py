@@ -114,6 +114,8 @@ def run_expression(args: argparse.Namespace) -> None:
             print(f"perturbation stability:   {r.stability:.1%} ({r.stable}/{r.perturbed})")
             print(f"same tags perturbed:      {r.tags_stability:.1%} (photos with all 5 the "
                   f"same: {r.photo_tags_stability:.1%})")
+            print("  same tag by kind:       " + ", ".join(
+                f"{kind} {share:.1%}" for kind, share in s["same_tags_by_kind"].items()))
         if r.flicker:
             print(f"still-video jitter:       {r.jitter:.3f} (emoji changes on "
                   f"{r.flicker_rate:.1%} of frames)")

@@ -32,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--likeness-method", choices=("auto", "bisenet", "basic"),
                    help="how to measure likeness (default: $MOJI_LIKENESS or auto: bisenet when "
                         "torch and its weights are here, else basic)")
+    p.add_argument("--all-faces", action="store_true",
+                   help="one sticker of everyone in each photo (up to 6, the largest, left to "
+                        "right); --json then adds `people`: each face's box, parts, likeness")
     p.add_argument("--out", type=Path, default=Path("stickers"),
                    help="output folder (default: ./stickers)")
     p.add_argument("--json", action="store_true", help="one JSON object per input on stdout")
@@ -78,6 +81,10 @@ def run(args: argparse.Namespace) -> int:
     if args.likeness_method:
         options.likeness.method = args.likeness_method
     likeness = _read_likeness(args.likeness) if args.likeness else None
+    if args.all_faces and likeness is not None:
+        print("moji render: --all-faces measures each face's likeness; it takes no --likeness",
+              file=sys.stderr)
+        return 2
     pipe = Pipeline.from_options(options)
     args.out.mkdir(parents=True, exist_ok=True)
     taken: set[Path] = set()
@@ -85,6 +92,9 @@ def run(args: argparse.Namespace) -> int:
     for photo in args.photos:
         record: dict = {"input": str(photo)}
         try:
+            if is_clip(photo) and args.all_faces:
+                raise MojiError("unsupported", "--all-faces makes stickers of photos; a clip's "
+                                "video sticker follows one face.")
             if is_clip(photo):
                 # A clip: its frames follow the face; the identity is --likeness or measured
                 # once on its first frame with a face.
@@ -98,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
                 data = photo.read_bytes()
             except OSError as exc:
                 raise read_error(photo, exc) from None
-            sticker = pipe.render(data, likeness=likeness)
+            sticker = (pipe.render_all(data) if args.all_faces
+                       else pipe.render(data, likeness=likeness))
             output = _output_path(args.out, photo, taken)
             output.write_bytes(sticker.png)
             if args.svg:
@@ -120,8 +131,9 @@ def _report(args: argparse.Namespace, photo: Path, record: dict) -> None:
                           for kind, p in record["parts"].items())
         clip = (f"  {len(record['frames'])} frames, {record['duration']:.2f} s, "
                 f"{record['bytes'] // 1024} KB") if "frames" in record else ""
-        faces = record.get("faces")
+        faces, people = record.get("faces"), record.get("people")
         found = ("" if faces is None else "  1 face" if faces == 1
+                 else f"  {faces} faces, drew {len(people)}" if people
                  else f"  {faces} faces, drew the largest")
         print(f"{photo} -> {record['output']}{found}  {parts}{clip}  "
               f"[{record['timings_ms']['total']:.0f} ms]")
