@@ -37,7 +37,7 @@ from pipeline.pack import PACK
 from pipeline.style import list_styles, load_style
 from worker import i18n, identity, packs
 from worker.i18n import N_, _, ngettext
-from worker.jobs import IdentityRequest, StickerRequest, user_message
+from worker.jobs import USER_MESSAGES, IdentityRequest, StickerRequest, user_message
 from worker.packs import CALLBACK_MAKE, PackRequest
 
 from . import inline
@@ -78,8 +78,7 @@ TROUBLE = N_("I'm having trouble right now and couldn't take your photo. Please 
 WHAT_I_TAKE = N_("I make stickers from photos and videos: send me a selfie (as a photo or as a "
                  "JPEG/PNG file), or a video note, a video or a GIF for an animated sticker. "
                  "/help says more.")
-NO_HEIC = N_("I can't read HEIC photos. Send it as a photo (not as a file), or as a JPEG or PNG "
-             "file.")
+NO_HEIC = USER_MESSAGES["heic"]
 EDITED = N_("I make stickers from new messages only: send the new photo as a new message.")
 LIMITED_REACTION = "🥱"  # each photo over the rate limit after the first "slow down" message
 STYLE_ECHO_MAX = 40  # characters of an unknown /style name repeated back

@@ -26,13 +26,15 @@ from pipeline.parse import PART_KINDS
 @dataclass
 class Config:
     # I/O
-    out_dir: str = "runs/autoencoder"
+    out_dir: str = ""  # "" = $MOJI_DATA_DIR/train/autoencoder, else the user data folder's
     export: str = ""  # also copy the exported encoder here (e.g. pipeline/weights/...pt)
     # data
     kinds: str = ",".join(PART_KINDS)
     styles: str = "classic,avatar,lineart"  # style parts rendered into the batches ("" for none)
     style_share: float = 0.15  # fraction of each batch drawn from style parts
-    exclude: str = "eval/labels.csv"  # photos named in this CSV's `image` column are held out
+    # Photos named in these CSVs' `image` column are held out (comma-separated; relative names
+    # are the repository's files from any folder; "" for none).
+    exclude: str = "eval/labels.csv"
     val_photos: int = 48  # photos (all their parts) kept apart to measure validation loss
     flip: bool = True  # mirror crops at random (faces are nearly symmetric)
     # model
@@ -50,12 +52,27 @@ class Config:
     threads: int = 2  # torch CPU threads
 
 
-def held_out(csv_path: Path) -> set[str]:
-    """Photo names (stems) listed in a labels CSV, kept out of training."""
-    if not csv_path.is_file():
-        return set()
-    with open(csv_path, newline="") as f:
-        return {Path(row["image"]).stem for row in csv.DictReader(f) if row.get("image")}
+def held_out(exclude: str) -> set[str]:
+    """Photo names (stems) listed in the labels CSVs of `exclude` (comma-separated), kept out
+    of training. A CSV that is not there is an error: silently excluding nothing would train on
+    the evaluation photos."""
+    from moji.paths import repository_file
+
+    stems: set[str] = set()
+    for name in filter(None, (n.strip() for n in exclude.split(","))):
+        csv_path = repository_file(name)
+        if not csv_path.is_file():
+            raise SystemExit(f"--exclude: no labels file {name} (from here or the repository)")
+        with open(csv_path, newline="") as f:
+            stems |= {Path(row["image"]).stem for row in csv.DictReader(f) if row.get("image")}
+    return stems
+
+
+def output_folder(cfg: Config) -> Path:
+    """Where a run writes: `out_dir` when given, else the user folder's train/autoencoder."""
+    from moji.paths import output_dir
+
+    return Path(cfg.out_dir).expanduser() if cfg.out_dir else output_dir("train/autoencoder")
 
 
 def train(dataset: Path, cfg: Config, progress: bool = True) -> dict:
@@ -68,7 +85,7 @@ def train(dataset: Path, cfg: Config, progress: bool = True) -> dict:
     from pipeline.weights import ImageTransform, pick_device
 
     t0 = time.time()
-    out_dir = Path(cfg.out_dir)
+    out_dir = output_folder(cfg)
     out_dir.mkdir(parents=True, exist_ok=True)
     random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
@@ -78,7 +95,7 @@ def train(dataset: Path, cfg: Config, progress: bool = True) -> dict:
 
     # ---- data: crop paths per kind, a photo-level validation split, rendered style parts
     kinds = [k for k in cfg.kinds.split(",") if k]
-    skip = held_out(Path(cfg.exclude)) if cfg.exclude else set()
+    skip = held_out(cfg.exclude)
     stems = sorted(set.intersection(*[{p.stem for p in (dataset / k).glob("*.png")}
                                       for k in kinds]) - skip)
     if len(stems) < 2:

@@ -17,6 +17,7 @@ in a crop turned upright. Every result is in the pixel coordinates of the photo 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import zipfile
@@ -27,6 +28,7 @@ import numpy as np
 
 from .errors import MojiError
 from .models import FACE_LANDMARKER, model_path
+from .quiet import native_quiet
 
 # The detector finds faces from about this fraction of the picture it is shown (measured on the
 # shared face photos: 40 px faces in 192 px tiles all found, in 256 px tiles half of them).
@@ -159,12 +161,15 @@ class FaceAnalyzer:
             output_face_blendshapes=True,
             output_facial_transformation_matrixes=True,
         )
-        self._landmarker = vision.FaceLandmarker.create_from_options(landmarker_options)
         self._model = Path(path)
         self._detector = None
         self.options = options
         self.padding = options.padding
-        self._face_detector()
+        with native_quiet():
+            self._landmarker = vision.FaceLandmarker.create_from_options(landmarker_options)
+            self._face_detector()
+        # The first inference that finds a face prints a native warning (LiteRT's alignment).
+        self._landmarked_once = self._detected_once = False
         # MediaPipe closes through a thread pool that is shut down early at interpreter exit, and
         # then its __del__ fails noisily; close it first (thread-exit hooks run newest first).
         threading._register_atexit(self.close)
@@ -199,7 +204,9 @@ class FaceAnalyzer:
 
         height, width = rgb.shape[:2]
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        result = self._landmarker.detect(image)
+        with contextlib.nullcontext() if self._landmarked_once else native_quiet():
+            result = self._landmarker.detect(image)
+        self._landmarked_once = self._landmarked_once or bool(result.face_landmarks)
         out = []
         for i, points in enumerate(result.face_landmarks):
             landmarks = np.array([(p.x * width, p.y * height, p.z * width) for p in points],
@@ -221,12 +228,19 @@ class FaceAnalyzer:
                 min_detection_confidence=0.3))
         return self._detector
 
-    def _score(self, picture: np.ndarray) -> float:
-        """The face detector's best score on a picture (0 without a face)."""
+    def _detect(self, picture: np.ndarray) -> list:
+        """The face detector alone on a picture: MediaPipe's detections."""
         import mediapipe as mp
 
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(picture))
-        scores = [d.categories[0].score for d in self._face_detector().detect(image).detections]
+        with contextlib.nullcontext() if self._detected_once else native_quiet():
+            detections = self._face_detector().detect(image).detections
+        self._detected_once = self._detected_once or bool(detections)
+        return detections
+
+    def _score(self, picture: np.ndarray) -> float:
+        """The face detector's best score on a picture (0 without a face)."""
+        scores = [d.categories[0].score for d in self._detect(picture)]
         return float(max(scores, default=0.0))
 
     def _turn_needed(self, photo: _Photo, sure: bool) -> int:
@@ -319,11 +333,8 @@ class FaceAnalyzer:
 
     def _detections(self, picture: np.ndarray) -> list[tuple[float, tuple[float, ...]]]:
         """The face detector alone on a picture: (score, box in its pixels) a face."""
-        import mediapipe as mp
-
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(picture))
         out = []
-        for d in self._face_detector().detect(image).detections:
+        for d in self._detect(picture):
             score = d.categories[0].score
             if score >= self.options.min_detection_confidence:
                 b = d.bounding_box
@@ -394,12 +405,13 @@ class FaceAnalyzer:
         return faces
 
     def close(self) -> None:
-        if getattr(self, "_landmarker", None) is not None:
-            self._landmarker.close()
-            self._landmarker = None
-        if getattr(self, "_detector", None) is not None:
-            self._detector.close()
-            self._detector = None
+        with native_quiet():
+            if getattr(self, "_landmarker", None) is not None:
+                self._landmarker.close()
+                self._landmarker = None
+            if getattr(self, "_detector", None) is not None:
+                self._detector.close()
+                self._detector = None
 
     def __enter__(self) -> FaceAnalyzer:
         return self

@@ -36,6 +36,8 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 # Bytes a pixel takes in Pillow's memory; every mode not listed takes 4 (RGB included).
 _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs",
+                b"mif1", b"msf1"}
 _HIGH_DEPTH = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
@@ -54,6 +56,17 @@ class DecodedImage:
     @property
     def size(self) -> tuple[int, int]:
         return self.rgb.shape[1], self.rgb.shape[0]
+
+
+def is_heic(data: bytes) -> bool:
+    """Whether bytes are a HEIC/HEIF photo (an ISO media file whose `ftyp` box names a HEIF
+    brand). Pillow reads AVIF, the other HEIF-based format, so this is asked only of files
+    Pillow could not identify."""
+    if data[4:8] != b"ftyp":
+        return False
+    box_size = int.from_bytes(data[:4], "big")
+    brands = data[8:12] + data[16:min(max(box_size, 16), 64)]
+    return any(brands[i:i + 4] in _HEIF_BRANDS for i in range(0, len(brands) - 3, 4))
 
 
 def decoded_bytes(mode: str, size: tuple[int, int]) -> int:
@@ -149,6 +162,8 @@ def decode_image(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # A broken EXIF block is read as no orientation; Pillow's warning says nothing more.
+            warnings.filterwarnings("ignore", "Corrupt EXIF data", UserWarning)
             im = Image.open(io.BytesIO(data))
             width, height = im.size
             if width * height > max_pixels:
@@ -159,7 +174,7 @@ def decode_image(
                 )
             if min(width, height) < MIN_SIDE:
                 raise MojiError(
-                    "bad_image", f"The image is only {width}x{height} pixels, too small to hold "
+                    "too_small", f"The image is only {width}x{height} pixels, too small to hold "
                     f"a face. Send a photo at least {MIN_SIDE} pixels on each side.")
             # JPEG can decode straight to a smaller size, which is far faster for big photos.
             im.draft("RGB", (max_side, max_side))
@@ -185,6 +200,9 @@ def decode_image(
         raise MojiError("too_large", "The image has far too many pixels (a decompression bomb?); "
                         f"Moji takes up to {max_pixels / 1e6:.0f} megapixels.") from None
     except UnidentifiedImageError:
+        if is_heic(data):
+            raise MojiError("heic", "The file is a HEIC/HEIF photo, which Moji cannot read; "
+                            "send it as a JPEG or PNG.") from None
         raise MojiError("bad_image", "The file is not an image Moji can read.") from None
     except (OSError, ValueError, SyntaxError, MemoryError) as exc:
         raise MojiError("bad_image", f"The image could not be decoded ({exc}).") from None

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 # Stable error codes: `moji render --json`, the worker and the bot all key their messages on these.
 ERROR_CODES = {
-    "not_found": "The file does not exist or cannot be read.",
+    "not_found": "The file does not exist.",
+    "unreadable": "The file exists but cannot be read (no permission, or not a file).",
     "bad_image": "The file is not an image Moji can read.",
+    "heic": "The file is a HEIC/HEIF photo, which Moji cannot read.",
+    "too_small": "The image is too small to hold a face.",
     "too_large": "The image is too large.",
     "no_face": "No face was found in the photo.",
     "unknown_style": "There is no art style by that name.",
@@ -31,3 +34,15 @@ class MojiError(Exception):
 
     def to_dict(self) -> dict[str, str]:
         return {"error": self.code, "message": self.message}
+
+
+def read_error(path: object, exc: OSError) -> MojiError:
+    """The MojiError for a file that could not be read: not there, or there but not readable
+    (no permission, a folder), each said plainly."""
+    if isinstance(exc, FileNotFoundError):
+        return MojiError("not_found", f"There is no file {path}.")
+    if isinstance(exc, IsADirectoryError):
+        return MojiError("unreadable", f"{path} is a folder, not a file.")
+    if isinstance(exc, PermissionError):
+        return MojiError("unreadable", f"Cannot read {path}: no permission to read it.")
+    return MojiError("unreadable", f"Cannot read {path}: {exc.strerror or exc}.")

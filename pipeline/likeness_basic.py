@@ -30,6 +30,7 @@ from .likeness import (
     name_hair_colour,
     srgb_to_lab,
 )
+from .quiet import native_quiet
 
 FRAME = 256  # the segmenter's own input size
 # Tuned on eval/likeness.csv (see moji/evaluate_likeness.py).
@@ -51,7 +52,8 @@ class BasicLikeness:
             base_options=BaseOptions(model_asset_path=str(path)),
             running_mode=vision.RunningMode.IMAGE,
             output_confidence_masks=True, output_category_mask=False)
-        self._segmenter = vision.ImageSegmenter.create_from_options(seg_options)
+        with native_quiet():
+            self._segmenter = vision.ImageSegmenter.create_from_options(seg_options)
 
     def person(self, image: np.ndarray) -> np.ndarray:
         import mediapipe as mp
@@ -148,5 +150,6 @@ class BasicLikeness:
 
     def close(self) -> None:
         if getattr(self, "_segmenter", None) is not None:
-            self._segmenter.close()
+            with native_quiet():
+                self._segmenter.close()
             self._segmenter = None

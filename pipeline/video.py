@@ -45,10 +45,11 @@ import numpy as np
 
 from .analyze import FaceAnalysis
 from .compose import STICKER_SIZE, _layer, _layer_bodies, person_colours
-from .errors import MojiError
+from .errors import MojiError, read_error
 from .match import Match, match_likeness
 from .models import FACE_LANDMARKER, model_path
 from .parse import parse_face
+from .quiet import native_quiet
 from .style import Style, load_style
 from .videoinfo import VIDEO_STICKER_MAX_BYTES, ffmpeg_exe
 
@@ -197,11 +198,12 @@ class VideoLandmarker:
         from mediapipe.tasks.python import BaseOptions, vision
 
         path = path or model_path(FACE_LANDMARKER)
-        self._landmarker = vision.FaceLandmarker.create_from_options(
-            vision.FaceLandmarkerOptions(
-                base_options=BaseOptions(model_asset_path=str(path)),
-                running_mode=vision.RunningMode.VIDEO, num_faces=1,
-                output_face_blendshapes=True, output_facial_transformation_matrixes=True))
+        with native_quiet():
+            self._landmarker = vision.FaceLandmarker.create_from_options(
+                vision.FaceLandmarkerOptions(
+                    base_options=BaseOptions(model_asset_path=str(path)),
+                    running_mode=vision.RunningMode.VIDEO, num_faces=1,
+                    output_face_blendshapes=True, output_facial_transformation_matrixes=True))
         self._last_ms = -1
 
     def detect(self, rgb: np.ndarray, t: float) -> FaceAnalysis | None:
@@ -223,7 +225,8 @@ class VideoLandmarker:
 
     def close(self) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
+            with native_quiet():
+                self._landmarker.close()
             self._landmarker = None
 
     def __enter__(self) -> VideoLandmarker:
@@ -414,10 +417,11 @@ def render_clip(pipe: Pipeline, clip: Path | bytes, style: str | None = None,
         last = now
 
     try:
-        if os.path.getsize(clip) > MAX_CLIP_BYTES:
-            raise MojiError("too_large", "The clip is over 20 MB; send a shorter one.")
+        with open(clip, "rb") as readable:  # ffprobe would call an unreadable file a bad one
+            if os.fstat(readable.fileno()).st_size > MAX_CLIP_BYTES:
+                raise MojiError("too_large", "The clip is over 20 MB; send a shorter one.")
     except OSError as exc:
-        raise MojiError("not_found", f"Cannot read {clip}: {exc.strerror}.") from None
+        raise read_error(clip, exc) from None
     chosen_style = load_style(style or pipe.options.style)
     info = probe(clip)
     fps = min(options.max_fps, info.fps) if info.fps > 0 else options.max_fps

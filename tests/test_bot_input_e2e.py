@@ -70,6 +70,26 @@ def test_heic_is_refused_clearly(svc, api):
     assert not api.calls_to("sendChatAction", 3003)  # nothing was queued
 
 
+def test_tiny_image_and_heic_under_another_name_are_told_why(svc, api):
+    import io
+
+    from PIL import Image
+
+    dot = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(dot, "PNG")
+    gus, hal = api.user(3006, "Gus"), api.user(3007, "Hal")
+    api.send_document(gus, dot.getvalue(), "dot.png", "image/png")
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200
+    api.send_document(hal, heic, "IMG_0043.jpg", "image/jpeg")  # the worker reads what it is
+    (small,) = api.wait_for("sendMessage", 3006, timeout=30)
+    assert "too small" in small.params["text"], small.params["text"]
+    (told,) = api.wait_for("sendMessage", 3007, timeout=30)
+    assert "HEIC" in told.params["text"], told.params["text"]
+    for chat in (3006, 3007):
+        _quiet(api, chat, 1.0)
+        assert len(api.calls_to("sendMessage", chat)) == 1 and not api.calls_to("sendSticker", chat)
+
+
 def test_edited_caption_is_ignored_and_an_edited_photo_is_told(svc, api):
     eve = api.user(3004, "Eve")
     msg = api.send_photo(eve, variant("smile.jpg", 300))

@@ -110,6 +110,49 @@ def test_render_draws_a_given_likeness(tmp_path):
     assert bad.returncode == 1 and "monocle" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_unreadable_and_tiny_inputs_each_get_their_own_error(tmp_path):
+    """A file without read permission is not "not found"; a 1x1 image is "too small", not "not
+    an image". Root reads anything: as root the command runs without that power (setpriv)."""
+    from PIL import Image
+
+    Image.new("RGB", (1, 1)).save(tmp_path / "dot.png")
+    locked = tmp_path / "locked.jpg"
+    shutil.copy(FIXTURES / "grin.jpg", locked)
+    locked.chmod(0o000)
+    (tmp_path / "folder.jpg").mkdir()
+    prefix = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("root without setpriv reads files of any permission")
+        prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+    inputs = [locked, tmp_path / "missing.jpg", tmp_path / "folder.jpg", tmp_path / "dot.png"]
+    result = subprocess.run(
+        [*prefix, *MOJI, "render", *map(str, inputs), "--out", str(tmp_path / "out"), "--json"],
+        capture_output=True, text=True, timeout=300)
+    locked.chmod(0o600)
+    assert result.returncode == 1, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["error"] for r in records] == ["unreadable", "not_found", "unreadable",
+                                            "too_small"], result.stdout
+    assert "no permission" in records[0]["message"]
+    assert "folder" in records[2]["message"] and "1x1" in records[3]["message"]
+
+
+NATIVE_LINES = ("Created TensorFlow Lite XNNPACK delegate", "inference_feedback_manager",
+                "Logging before InitGoogle", "face_landmarker_graph.cc")
+
+
+def test_render_keeps_native_model_logs_out_unless_debugging(tmp_path):
+    quiet = moji("render", str(FIXTURES / "smile.jpg"), "--out", str(tmp_path))
+    assert quiet.returncode == 0, quiet.stderr
+    assert not [line for line in NATIVE_LINES if line in quiet.stderr], quiet.stderr
+    assert quiet.stderr.strip() == ""  # nothing else either, at the default level
+    loud = moji("render", str(FIXTURES / "smile.jpg"), "--out", str(tmp_path),
+                env={"MOJI_LOG_LEVEL": "DEBUG"})
+    assert loud.returncode == 0, loud.stderr
+    assert all(line in loud.stderr for line in NATIVE_LINES), loud.stderr
+
+
 def test_render_unknown_style_is_a_clear_error(tmp_path):
     result = moji("render", str(FIXTURES / "grin.jpg"), "--style", "nope", "--out", str(tmp_path))
     assert result.returncode == 1
@@ -160,6 +203,36 @@ def test_evaluate_prints_accuracy_and_writes_a_plot(tmp_path):
     assert summary[1]["mouth_accuracy"] < summary[0]["mouth_accuracy"]
     assert (tmp_path / "ev" / "confusion.png").stat().st_size > 10_000
     assert (tmp_path / "ev" / "comparison.png").stat().st_size > 10_000
+
+
+def test_evaluate_from_another_folder_writes_to_the_user_folder(tmp_path):
+    elsewhere, data = tmp_path / "elsewhere", tmp_path / "data"
+    elsewhere.mkdir()
+    labels = tmp_path / "labels.csv"
+    labels.write_text(f"image,mouth,eyes\n{FIXTURES / 'grin.jpg'},grin,open\n")
+    result = moji("evaluate", str(labels), env={"MOJI_DATA_DIR": str(data)}, cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((data / "evaluate" / "summary.json").read_text())[0]["photos"] == 1
+    assert str(data / "evaluate" / "summary.json") in result.stdout  # says where it wrote
+    assert list(elsewhere.iterdir()) == []  # nothing written where it was run
+    missing = moji("evaluate", "eval/nope.csv", cwd=elsewhere)
+    assert missing.returncode == 1 and "No labels file" in missing.stderr
+
+
+def test_training_holds_out_the_repository_labels_from_any_folder(tmp_path, monkeypatch):
+    import csv
+
+    from moji.paths import REPOSITORY, repository_file
+    from moji.train_autoencoder import Config, held_out
+
+    monkeypatch.chdir(tmp_path)
+    with open(REPOSITORY / "eval" / "labels.csv", newline="") as f:
+        expected = {Path(row["image"]).stem for row in csv.DictReader(f)}
+    assert len(expected) > 100 and held_out(Config().exclude) == expected
+    assert repository_file("eval/labels.csv") == REPOSITORY / "eval" / "labels.csv"
+    assert held_out("") == set()
+    with pytest.raises(SystemExit, match="no labels file"):
+        held_out("eval/labels.csv,eval/missing.csv")
 
 
 @pytest.mark.parametrize("bench", [["pipeline", "--repeat", "1"]])

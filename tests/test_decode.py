@@ -72,16 +72,29 @@ def test_decompression_bomb_is_too_large():
     assert err.value.code == "too_large"
 
 
-def test_tiny_image_is_refused():
+@pytest.mark.parametrize("size", [(1, 1), (8, 8), (4000, 3)])
+def test_tiny_image_is_too_small_to_hold_a_face(size):
     with pytest.raises(MojiError) as err:
-        decode_image(png_bytes(Image.new("RGB", (8, 8))))
+        decode_image(png_bytes(Image.new("RGB", size)))
+    assert err.value.code == "too_small" and "too small to hold a face" in err.value.message
+
+
+HEIC_HEADER = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
+
+
+@pytest.mark.parametrize("header", [HEIC_HEADER,
+                                    b"\x00\x00\x00\x1cftypmif1\x00\x00\x00\x00mif1heicmiaf"])
+def test_heic_is_refused_by_name(header):
+    with pytest.raises(MojiError) as err:
+        decode_image(header + b"\x00" * 500)
+    assert err.value.code == "heic" and "HEIC" in err.value.message
+
+
+def test_other_iso_media_is_not_called_heic():
+    mp4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 500
+    with pytest.raises(MojiError) as err:
+        decode_image(mp4)
     assert err.value.code == "bad_image"
-
-
-def test_one_pixel_is_too_small_to_hold_a_face():
-    with pytest.raises(MojiError) as err:
-        decode_image(png_bytes(Image.new("RGB", (1, 1))))
-    assert err.value.code == "bad_image" and "too small to hold a face" in err.value.message
 
 
 @pytest.mark.parametrize("mode", ["RGBA", "I;16", "P"])

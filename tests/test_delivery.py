@@ -4,6 +4,7 @@ processes and faults."""
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -92,10 +93,11 @@ def test_a_photo_answered_already_is_not_told(rt, redis_db):
 def test_claim_and_done_marks(rt, redis_db, monkeypatch):
     req = jobs.StickerRequest(chat_id=4, user_id=4, message_id=1, file_id="F",
                               file_unique_id="U", style="classic")
-    assert jobs._claim_delivery(rt, req)  # the first try claims
+    token = jobs._claim_delivery(rt, req)  # the first try claims
+    jobs._hand_over(rt, req, token)  # and its answer's last byte went out
     monkeypatch.setattr(jobs, "CLAIM_WAIT_S", 0.2)
     # a retry after a try that died mid-send: taken as delivered, nothing sent again
-    assert not jobs._claim_delivery(rt, req)
+    assert jobs._claim_delivery(rt, req) is None
     assert redis_db.get(Keys.done(4, 1, "classic")) == b"unknown"
     req2 = jobs.StickerRequest(chat_id=4, user_id=4, message_id=2, file_id="F",
                                file_unique_id="U", style="classic")
@@ -135,3 +137,90 @@ def test_retry_intervals_span_a_minute_and_a_half():
     assert delays == sorted(delays)
     assert retry_intervals(Settings(token="1:x", job_retries=1)) == [5]
     assert retry_intervals(Settings(token="1:x", job_retries=6)) == [5, 15, 30, 60, 60, 60]
+
+
+# --- killed before the answer went out (SIGKILL during the upload): answered by the retry -------
+
+@pytest.fixture(scope="module")
+def local_api():
+    from moji.localapi import LocalBotAPI
+
+    with LocalBotAPI() as server:
+        yield server
+
+
+@pytest.fixture
+def real_rt(redis_db, local_api):
+    from worker.botapi import BotAPI
+
+    bot = BotAPI(local_api.token, local_api.base_url, local_api.base_file_url, timeout=2.0)
+    real = SimpleNamespace(redis=redis_db, bot=bot, settings=Settings(token="1:x", cache_ttl=60))
+    runtime.set_current(real)
+    yield real
+    runtime.set_current(None)
+    bot.close()
+
+
+def _request(chat_id: int, message_id: int) -> jobs.StickerRequest:
+    return jobs.StickerRequest(chat_id=chat_id, user_id=chat_id, message_id=message_id,
+                               file_id="F", file_unique_id=f"U{chat_id}-{message_id}",
+                               style="classic", language="en")
+
+
+def test_a_try_killed_before_its_answer_went_out_is_answered_by_the_retry(
+        real_rt, local_api, monkeypatch):
+    """The claim a killed try leaves before its last byte (a bare token) does not silence the
+    photo: the retry takes the claim over and answers once; the old try, should it go on,
+    finds the claim taken and sends nothing."""
+    monkeypatch.setattr(jobs, "CLAIM_WAIT_S", 0.2)
+    local_api.user(5, "Kim")
+    req = _request(5, 1)
+    killed = jobs._claim_delivery(real_rt, req)  # what the killed try left in Redis
+    assert jobs._answer_error(real_rt, req, "no_face") == {"ok": False, "error": "no_face"}
+    assert len(local_api.calls_to("sendMessage", 5)) == 1
+    assert "couldn't find a face" in local_api.sent_texts(5)[0]
+    with pytest.raises(jobs.DeliveryTaken):
+        jobs._hand_over(real_rt, req, killed)
+    assert jobs._answer_error(real_rt, req, "no_face")["duplicate"]  # and once only
+    assert len(local_api.calls_to("sendMessage", 5)) == 1
+
+
+def test_an_answer_abandoned_at_its_hand_over_never_reaches_telegram(real_rt, local_api):
+    local_api.user(6, "Lee")
+
+    def taken() -> None:
+        raise jobs.DeliveryTaken("another try answers")
+
+    with pytest.raises(jobs.DeliveryTaken):
+        real_rt.bot.call("sendSticker", {"chat_id": 6, "emoji": "🙂"},
+                         files={"sticker": ("s.webp", _webp(), "image/webp")},
+                         before_last_byte=taken)
+    handed = []
+    message = real_rt.bot.call("sendSticker", {"chat_id": 6, "emoji": "🙂"},
+                               files={"sticker": ("s.webp", _webp(), "image/webp")},
+                               before_last_byte=lambda: handed.append(True))
+    assert handed == [True] and message["sticker"]["file_id"]
+    assert len(local_api.calls_to("sendSticker", 6, ok=None)) == 1  # the first never arrived
+
+
+def test_a_lost_answer_after_the_hand_over_is_not_sent_twice(real_rt, local_api):
+    """A connection lost after the last byte: Telegram may have acted. The client does not try
+    again by itself (that sent a second sticker); the delivery is left unknown."""
+    local_api.user(7, "Max")
+    local_api.delay_reply("sendMessage", 4.0)  # carried out, answered after the 2 s timeout
+    with pytest.raises(BotAPIError) as err:
+        real_rt.bot.send_message(7, "hello", before_last_byte=lambda: None)
+    assert err.value.code == 0 and "delivery unknown" in err.value.description
+    assert not jobs._not_sent(err.value)
+    time.sleep(0.5)
+    assert len(local_api.calls_to("sendMessage", 7, ok=None)) == 1
+
+
+def _webp() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGBA", (512, 512), (250, 200, 0, 255)).save(out, "WEBP")
+    return out.getvalue()

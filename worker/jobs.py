@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,9 @@ USER_MESSAGES = {
     "no_face": N_("I couldn't find a face in that photo. Try a clear, front-facing selfie with "
                   "your whole face in the picture."),
     "bad_image": N_("That file isn't an image I can read. Send a photo (JPEG, PNG or WEBP)."),
+    "too_small": N_("That image is too small to hold a face. Send a bigger photo."),
+    "heic": N_("I can't read HEIC photos. Send it as a photo (not as a file), or as a JPEG or "
+               "PNG file."),
     "too_large": N_("That image is too large for me. Send a smaller photo."),
     "unknown_style": N_("That art style is no longer available. Pick another with /style."),
     "file_too_big": N_("That file is too big: bots can download files up to 20 MB. Send a "
@@ -300,7 +304,8 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     if req.media == "photo":
         upload = ("sticker.webp", to_webp(sticker.png), "image/webp")
         lap("webp")
-    if not _claim_delivery(rt, req):
+    token = _claim_delivery(rt, req)
+    if token is None:
         return {"ok": True, "duplicate": True}
     try:
         message = rt.bot.call(
@@ -311,7 +316,10 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
              # under a person's first sticker: the button that makes their whole pack
              "reply_markup": packs.pack_button() if established else None},
             files={"sticker": upload},
+            before_last_byte=lambda: _hand_over(rt, req, token),
         )
+    except DeliveryTaken:
+        return {"ok": True, "duplicate": True}
     except BotAPIError as exc:
         if exc.code == 403:  # the person blocked the bot, or it left the group: nobody to tell
             _mark_done(rt, req, "forbidden")
@@ -379,36 +387,90 @@ def _with_redis(fn: Any, *args: Any, patience: float = REDIS_PATIENCE_S, **kwarg
 
 
 def _execution_token() -> str:
+    """This execution's claim token: the job, its try, and a nonce (two tries never share one)."""
     from rq import get_current_job
 
     job = get_current_job()
-    return f"{job.id}:{job.retries_left}" if job is not None else f"local:{time.time()}"
+    where = f"{job.id}:{job.retries_left}" if job is not None else "local"
+    return f"{where}:{uuid.uuid4().hex[:12]}"
 
 
-def _claim_delivery(rt: Any, req: StickerRequest) -> bool:
-    """Claim the right to answer this photo (SET NX); False when it was answered already.
+class DeliveryTaken(Exception):
+    """Another execution has taken this photo's answer over: this one must not send it."""
 
-    A claim that an earlier execution left without a done mark means it stopped mid-send (its
-    worker was killed, or lost Redis): that answer was most likely delivered, so after a short
-    wait for the done mark (the earlier execution may still be finishing) the photo counts as
-    answered and nothing is sent again: no second sticker, and no "send it again" message that
-    a delivered sticker would contradict."""
+
+# Compare and set: the claim becomes ARGV[3] only while it is ARGV[1] or ARGV[2].
+_SWAP_CLAIM = """
+local held = redis.call('GET', KEYS[1])
+if held == ARGV[1] or held == ARGV[2] then
+  redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+  return 1
+end
+return 0
+"""
+CLAIM_TTL_S = 24 * 3600
+SENT = "sent:"  # a claim whose answer may have reached Telegram
+
+
+def _swap_claim(rt: Any, req: StickerRequest, expected: tuple[str, str], new: str,
+                patience: float = REDIS_PATIENCE_S) -> bool:
+    key = Keys.delivery(req.chat_id, req.message_id, req.answer_style)
+    return bool(_with_redis(rt.redis.eval, _SWAP_CLAIM, 1, key, *expected, new, CLAIM_TTL_S,
+                            patience=patience))
+
+
+def _claim_delivery(rt: Any, req: StickerRequest) -> str | None:
+    """Claim the right to answer this photo (SET NX): the claim's token, or None when it was
+    answered already.
+
+    The claim holds the execution's token until just before the answer's last byte goes out,
+    when `_hand_over` makes it "sent:<token>". A claim an earlier execution left without a done
+    mark (its worker was killed, or lost Redis) says how far it got; after a short wait for the
+    done mark (the earlier execution may still be finishing):
+    - "sent:...": it stopped after Telegram could act on the answer, which was most likely
+      delivered: the photo counts as answered and nothing is sent again (no second sticker,
+      and no "send it again" that a delivered sticker would contradict);
+    - a bare token: it stopped before Telegram had the whole answer (killed before or during
+      the upload), so nothing reached the person: this execution takes the claim over and
+      answers. Should the earlier one ever go on, its hand-over finds the claim taken and it
+      sends nothing."""
     key = Keys.delivery(req.chat_id, req.message_id, req.answer_style)
     done_key = Keys.done(req.chat_id, req.message_id, req.answer_style)
     token = _execution_token()
     deadline = time.monotonic() + CLAIM_WAIT_S
     while True:
         if _with_redis(rt.redis.exists, done_key):
-            return False
-        if _with_redis(rt.redis.set, key, token, nx=True, ex=24 * 3600):
-            return True
+            return None
+        if _with_redis(rt.redis.set, key, token, nx=True, ex=CLAIM_TTL_S):
+            return token
         if time.monotonic() > deadline:
-            log.warning("chat %s message %s: an earlier try stopped mid-send; taken as "
-                        "delivered", req.chat_id, req.message_id)
-            _mark_done(rt, req, "unknown")
-            _with_redis(rt.redis.hincrby, Keys.counters, "unknown_delivery", 1)
-            return False
+            held = _with_redis(rt.redis.get, key)
+            held = held.decode() if isinstance(held, bytes) else held
+            if held == "done":
+                return None
+            if held is not None and not held.startswith(SENT):
+                if _swap_claim(rt, req, (held, held), token):
+                    log.warning("chat %s message %s: an earlier try stopped before its answer "
+                                "went out; answering", req.chat_id, req.message_id)
+                    return token
+            elif held is not None:
+                log.warning("chat %s message %s: an earlier try stopped mid-send; taken as "
+                            "delivered", req.chat_id, req.message_id)
+                _mark_done(rt, req, "unknown")
+                _with_redis(rt.redis.hincrby, Keys.counters, "unknown_delivery", 1)
+                return None
+            continue  # the claim changed meanwhile: look again
         time.sleep(0.5)
+
+
+def _hand_over(rt: Any, req: StickerRequest, token: str) -> None:
+    """Called just before the answer's last byte goes out: from here Telegram may deliver it,
+    so the claim says so and no retry sends it again. Raises DeliveryTaken when another
+    execution has taken the claim over; a Redis error (after a few seconds) abandons the
+    upload undelivered, and the job's retry answers."""
+    sent = SENT + token
+    if not _swap_claim(rt, req, (token, sent), sent, patience=5.0):
+        raise DeliveryTaken(f"chat {req.chat_id} message {req.message_id}")
 
 
 def _not_sent(exc: Exception) -> bool:
@@ -440,7 +502,7 @@ def _mark_done(rt: Any, req: StickerRequest, how: str) -> None:
                      ex=24 * 3600)
             if req.chat_type == "private":
                 remember_keys(pipe, req.user_id, [done_key, Keys.delivery(
-                    req.chat_id, req.message_id, req.style)], rt.settings.cache_ttl)
+                    req.chat_id, req.message_id, req.answer_style)], rt.settings.cache_ttl)
             pipe.execute()
 
     _with_redis(write)
@@ -524,10 +586,14 @@ def _answer_error(rt: Any, req: StickerRequest, code: str, detail: str = "") -> 
     text = _(known) if known else detail or _(user_message("failed", req.media))
     from .identity import remember_keys
 
-    if not _claim_delivery(rt, req):  # answered already (a retry)
+    token = _claim_delivery(rt, req)
+    if token is None:  # answered already (a retry)
         return {"ok": True, "duplicate": True}
     try:
-        rt.bot.send_message(req.chat_id, text, reply_to=req.message_id)
+        rt.bot.send_message(req.chat_id, text, reply_to=req.message_id,
+                            before_last_byte=lambda: _hand_over(rt, req, token))
+    except DeliveryTaken:
+        return {"ok": True, "duplicate": True}
     except BotAPIError as exc:
         if exc.code == 403:
             _mark_done(rt, req, "forbidden")
@@ -538,7 +604,7 @@ def _answer_error(rt: Any, req: StickerRequest, code: str, detail: str = "") -> 
         raise
     _mark_done(rt, req, "message")
     with rt.redis.pipeline(transaction=False) as pipe:
-        if code in ("no_face", "bad_image", "too_large", "file_too_big"):
+        if code in ("no_face", "bad_image", "too_small", "heic", "too_large", "file_too_big"):
             key = Keys.cache(req.file_unique_id, req.answer_style)
             pipe.set(key, json.dumps({"error": code, "message": text}), ex=rt.settings.cache_ttl)
             remember_keys(pipe, req.user_id, [key], rt.settings.cache_ttl)

@@ -32,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     register_pack(sub)
     from moji.commands.bench_video import register_bench as register_video
     register_video(sub)
+    from moji.commands.bench_fuzz import register_bench as register_fuzz
+    register_fuzz(sub)
     try:
         from moji.commands.bench_e2e import register_bench
         from moji.commands.bench_inline import register_bench as register_inline

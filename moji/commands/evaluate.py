@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("labels", type=Path,
                    help="CSV with columns image,mouth[,eyes] (expression) and/or any of "
                         f"{','.join(LIKENESS_COLUMNS)} (likeness); relative image paths are "
-                        "relative to the CSV's folder (or --images)")
+                        "relative to the CSV's folder (or --images). The repository's own sets "
+                        "(eval/labels.csv, eval/fresh.csv, ...) are found from any folder")
     p.add_argument("--images", type=Path, metavar="DIR",
                    help="folder the CSV's image names are relative to (default: its folder)")
     p.add_argument("--likeness-method", action="append", dest="likeness_methods",
@@ -35,18 +36,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--still", type=int, default=0, metavar="N",
                    help="also film the first N photos as a 24-frame still video: jitter, flicker")
     p.add_argument("--device", help="device for torch embedders (cpu, cuda)")
-    p.add_argument("--out", type=Path, default=Path("eval/results"),
-                   help="folder for confusion.png, summary.json and likeness.json")
+    p.add_argument("--out", type=Path,
+                   help="folder for confusion.png, comparison.png, summary.json and "
+                        "likeness.json (default: $MOJI_DATA_DIR/evaluate, else the user data "
+                        "folder's moji/evaluate)")
     p.add_argument("--misses", action="store_true", help="list the mouths it got wrong")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from moji.paths import output_dir, repository_file
+    from pipeline.errors import MojiError
+
+    args.labels = repository_file(args.labels)
+    args.out = args.out or output_dir("evaluate")
+    if not args.labels.is_file():
+        raise MojiError("not_found", f"No labels file {args.labels}.")
     with open(args.labels, newline="") as f:
         columns = set(next(csv.reader(f), []))
     if not columns & {"mouth", *LIKENESS_COLUMNS}:
-        from pipeline.errors import MojiError
-
         raise MojiError("not_found", f"{args.labels} has neither a mouth column nor any of "
                         f"{', '.join(LIKENESS_COLUMNS)}.")
     if "mouth" in columns:

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from pipeline.errors import MojiError
+from pipeline.errors import MojiError, read_error
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,7 +58,7 @@ def _read_likeness(path: Path):  # -> pipeline.likeness.Likeness
     try:
         data = json.loads(path.read_text())
     except OSError as exc:
-        raise MojiError("not_found", f"Cannot read {path}: {exc.strerror}.") from None
+        raise read_error(path, exc) from None
     except ValueError as exc:
         raise MojiError("bad_likeness", f"{path} is not JSON ({exc}).") from None
     # Both a bare likeness object and a whole `moji render --json` line are accepted.
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 data = photo.read_bytes()
             except OSError as exc:
-                raise MojiError("not_found", f"Cannot read {photo}: {exc.strerror}.") from None
+                raise read_error(photo, exc) from None
             sticker = (pipe.render_all(data) if args.all_faces
                        else pipe.render(data, likeness=likeness))
             output = _output_path(args.out, photo, taken)

@@ -6,6 +6,14 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+# Options whose default needs more words than its value.
+TRAIN_HELP = {
+    "out_dir": "output folder (default: $MOJI_DATA_DIR/train/autoencoder, else the user data "
+               "folder's moji/train/autoencoder)",
+    "exclude": "labels CSVs (comma-separated) whose photos are held out of training; relative "
+               "names are the repository's files from any folder (default 'eval/labels.csv')",
+}
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     dataset = subparsers.add_parser("dataset", help="build training data from face photos")
@@ -27,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from moji.train_autoencoder import Config
 
     for f in dataclasses.fields(Config):
-        flag, shown = "--" + f.name.replace("_", "-"), f"default {f.default!r}"
+        flag = "--" + f.name.replace("_", "-")
+        shown = TRAIN_HELP.get(f.name, f"default {f.default!r}")
         if f.type in ("bool", bool):
             autoencoder.add_argument(flag, dest=f.name, default=f.default, help=shown,
                                      action=argparse.BooleanOptionalAction)
@@ -62,14 +71,15 @@ def cmd_dataset_parts(args: argparse.Namespace) -> int:
 
 
 def cmd_train_autoencoder(args: argparse.Namespace) -> int:
-    from moji.train_autoencoder import Config, train
+    from moji.train_autoencoder import Config, output_folder, train
 
     cfg = Config(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Config)})
     summary = train(args.dataset, cfg)
     print(f"{summary['steps']} steps ({summary['samples_seen']} crops) "
           f"in {summary['minutes']} min; "
           f"loss train {summary['final_train_loss']:.5f}, val {summary['final_val_loss']:.5f}")
-    print(f"wrote {cfg.out_dir}/autoencoder.pt, ckpt.pt, loss.png, recon.png, summary.json")
+    print(f"wrote {output_folder(cfg)}/autoencoder.pt, ckpt.pt, loss.png, recon.png, "
+          "summary.json")
     return 0
 
 
