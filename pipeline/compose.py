@@ -179,25 +179,33 @@ def compose_svg(style: Style, chosen: dict[str, StylePart],
 
 def group_cells(count: int, size: int = STICKER_SIZE) -> list[tuple[float, float, float]]:
     """Where each of `count` people goes on a group sticker, in order: (x, y, side) squares.
-    One row for up to 3 (the faces as large as the width allows), two rows of 2 or 3 for more;
-    the rows are centred, so the sticker's empty space is shared evenly around them."""
+    One row for up to 3 (the faces as large as the width allows), two rows of 2 or 3 for more,
+    from the top; a shorter last row is centred. The sticker is as tall as its rows
+    (group_height): Telegram wants one side of 512 px and the other at most 512, so two people
+    make a 512x256 sticker rather than a square with empty bands."""
     columns = count if count <= 3 else (count + 1) // 2
     rows = [list(range(count))] if count <= 3 else [list(range(columns)),
                                                    list(range(columns, count))]
     side = size / columns
-    top = (size - side * len(rows)) / 2
     cells = []
     for row_number, row in enumerate(rows):
         left = (size - side * len(row)) / 2
-        cells += [(left + side * i, top + side * row_number, side) for i in range(len(row))]
+        cells += [(left + side * i, side * row_number, side) for i in range(len(row))]
     return cells
+
+
+def group_height(count: int, size: int = STICKER_SIZE) -> int:
+    """The height of a group sticker of `count` people `size` wide: its rows of cells."""
+    cells = group_cells(count, size)
+    return min(size, round(max(y + side for _, y, side in cells)))
 
 
 def compose_group_svg(style: Style, people: list[tuple[dict[str, StylePart], Colours]],
                       size: int = STICKER_SIZE) -> str:
-    """One SVG document of several people side by side (group_cells), each drawn from its own
-    chosen parts in its own colours (person_colours) as a nested sticker. Element ids (the eyes'
-    clip paths) get a prefix per person, so one person's references never reach another's."""
+    """One SVG document of several people side by side (group_cells), `size` wide and
+    group_height tall, each drawn from its own chosen parts in its own colours (person_colours)
+    as a nested sticker. Element ids (the eyes' clip paths) get a prefix per person, so one
+    person's references never reach another's."""
     cells = []
     for number, ((chosen, colours), (x, y, side)) in enumerate(
             zip(people, group_cells(len(people), size), strict=True)):
@@ -206,21 +214,23 @@ def compose_group_svg(style: Style, people: list[tuple[dict[str, StylePart], Col
         body = re.sub(r'(\bid="|url\(#|href="#)', rf"\g<1>p{number}-", _recolour(body, colours))
         cells.append(f'<svg x="{x:.2f}" y="{y:.2f}" width="{side:.2f}" height="{side:.2f}" '
                      f'viewBox="{STICKER_VIEWBOX}">{body}</svg>')
-    return _svg_document("".join(cells), f"0 0 {size} {size}", size)
+    height = group_height(len(people), size)
+    return _svg_document("".join(cells), f"0 0 {size} {height}", size, height)
 
 
-def _svg_document(body: str, viewbox: str, size: int) -> str:
+def _svg_document(body: str, viewbox: str, size: int, height: int | None = None) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-            f'viewBox="{viewbox}" width="{size}" height="{size}">{body}</svg>')
+            f'viewBox="{viewbox}" width="{size}" height="{height or size}">{body}</svg>')
 
 
 @functools.lru_cache(maxsize=32)
-def render_png(svg: str, size: int = STICKER_SIZE) -> bytes:
-    """Rasterise an SVG document to a size x size RGBA PNG with CairoSVG (cached)."""
+def render_png(svg: str, size: int = STICKER_SIZE, height: int | None = None) -> bytes:
+    """Rasterise an SVG document to a `size` wide, `height` (else `size`) tall RGBA PNG with
+    CairoSVG (cached)."""
     import cairosvg
 
     return _fit_limit(cairosvg.svg2png(bytestring=svg.encode(), output_width=size,
-                                       output_height=size))
+                                       output_height=height or size))
 
 
 def _fit_limit(png: bytes) -> bytes:

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .analyze import AnalyzerOptions, FaceAnalysis, FaceAnalyzer
-from .compose import compose_group_svg, compose_svg, person_colours, render_png, render_sticker
+from .compose import (
+    STICKER_SIZE,
+    compose_group_svg,
+    compose_svg,
+    group_height,
+    person_colours,
+    render_png,
+    render_sticker,
+)
 from .decode import DecodedImage, decode_image
 from .embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .errors import MojiError
@@ -256,7 +264,7 @@ class Pipeline:
              person_colours(chosen_style, person.skin_rgb, person.likeness))
             for person in people])
         timer.lap("compose")
-        png = render_png(svg)
+        png = render_png(svg, STICKER_SIZE, group_height(len(people)))
         timer.lap("render")
         return GroupSticker(png=png, svg=svg, style=chosen_style.name,
                             embedder=self.embedder.name, faces=len(faces), people=people,

@@ -77,7 +77,7 @@ def test_render_all_faces(tmp_path, two_faces_jpeg):
     assert two["parts"] == left["parts"]  # the usual keys: the first person's
     from PIL import Image
 
-    assert Image.open(two["output"]).size == (512, 512)
+    assert Image.open(two["output"]).size == (512, 256)
     assert one["ok"] and one["faces"] == 1 and len(one["people"]) == 1
 
     (tmp_path / "me.json").write_text(json.dumps(two["likeness"]))

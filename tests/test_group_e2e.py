@@ -46,13 +46,13 @@ def test_emoji_all_in_a_group_draws_both_people(svc, api, redis_server, two_face
     api.send_text(ann, "/emoji all", chat=group, reply_to=photo)
     (call,) = _stickers_for(api, -1007601, photo)
     sticker = call.result["sticker"]
-    assert (sticker["width"], sticker["height"]) == (512, 512)
+    assert (sticker["width"], sticker["height"]) == (512, 256)  # two people side by side
     image = Image.open(io.BytesIO(api.file_bytes(sticker["file_id"])))
-    assert image.format == "WEBP" and image.size == (512, 512)
+    assert image.format == "WEBP" and image.size == (512, 256)
     alpha = image.convert("RGBA").getchannel("A")
     assert alpha.getpixel((0, 0)) == 0  # transparent around the people
     # both halves hold a person
-    assert alpha.crop((0, 0, 256, 512)).getbbox() and alpha.crop((256, 0, 512, 512)).getbbox()
+    assert alpha.crop((0, 0, 256, 256)).getbbox() and alpha.crop((256, 0, 512, 256)).getbbox()
 
     result = _result(redis_server, photo["message_id"], all_faces=True)
     people = result["people"]
@@ -83,7 +83,7 @@ def test_emoji_all_as_a_private_caption_keeps_nobodys_look(svc, api, redis_serve
     bea = api.user(7602, "Bea")
     photo = api.send_photo(bea, two_faces_jpeg, caption="/emoji all")
     (call,) = _stickers_for(api, 7602, photo)
-    assert (call.result["sticker"]["width"], call.result["sticker"]["height"]) == (512, 512)
+    assert (call.result["sticker"]["width"], call.result["sticker"]["height"]) == (512, 256)
     assert len(_result(redis_server, photo["message_id"], all_faces=True)["people"]) == 2
     assert redis_server.client.get("moji:identity:7602") is None  # not her look
     assert not redis_server.client.exists("moji:inline:7602")  # nor one of her stickers

@@ -11,14 +11,21 @@ import pytest
 from conftest import fixture_bytes, group_photo
 from PIL import Image
 
-from pipeline.compose import STICKER_MAX_BYTES, STICKER_SIZE, compose_group_svg, group_cells
+from pipeline.compose import (
+    STICKER_MAX_BYTES,
+    STICKER_SIZE,
+    compose_group_svg,
+    group_cells,
+    group_height,
+)
 from pipeline.errors import MojiError
 from pipeline.style import load_style
 
 
-def _sticker_image(png: bytes) -> np.ndarray:
+def _sticker_image(png: bytes, people: int = 1) -> np.ndarray:
     image = Image.open(io.BytesIO(png))
-    assert image.size == (STICKER_SIZE, STICKER_SIZE) and image.mode == "RGBA"
+    # 512 wide, as tall as its rows: one side of 512, the other at most 512 (Telegram's rule)
+    assert image.size == (STICKER_SIZE, group_height(people)) and image.mode == "RGBA"
     assert len(png) <= STICKER_MAX_BYTES
     return np.asarray(image)
 
@@ -36,7 +43,8 @@ def test_two_faces_left_to_right_each_with_its_own_expression(pipe, two_faces_jp
     assert right.matches["mouth"].tags[0] == "grin"
     assert left.likeness.skin_rgb != right.likeness.skin_rgb  # each measured from its face
 
-    rgba = _sticker_image(group.png)
+    rgba = _sticker_image(group.png, people=2)
+    assert rgba.shape[0] == STICKER_SIZE // 2  # two people: 512x256, no empty bands
     alpha = rgba[..., 3]
     assert alpha[0, 0] == 0 and alpha[-1, -1] == 0  # transparent background
     for half in (alpha[:, :256], alpha[:, 256:]):  # one person in each half
@@ -79,7 +87,7 @@ def test_more_than_six_faces_gives_the_six_largest_left_to_right(pipe):
     small_left, small_right = 20 + 3 * 220, 20 + 3 * 220 + 110  # where the small face is
     assert not [x for x in xs if small_left <= x < small_right]
     assert len(group.to_dict()["people"]) == 6
-    alpha = _sticker_image(group.png)[..., 3]
+    alpha = _sticker_image(group.png, people=6)[..., 3]
     for x, y, side in group_cells(6):  # every cell has its person
         cell = alpha[round(y):round(y + side), round(x):round(x + side)]
         assert (cell == 255).mean() > 0.2
@@ -95,11 +103,13 @@ def test_no_face_is_the_same_error_as_render(pipe, no_face_png):
 def test_group_cells_fit_the_sticker_without_overlapping():
     for count in range(1, 7):
         cells = group_cells(count)
-        assert len(cells) == count
+        height = group_height(count)
+        assert len(cells) == count and height <= STICKER_SIZE
         assert len({round(y) for _, y, _ in cells}) == (1 if count <= 3 else 2)
+        assert max(y + side for _, y, side in cells) >= height - 1  # no empty band below
         for i, (x, y, side) in enumerate(cells):
             assert 0 <= x and x + side <= STICKER_SIZE + 1e-6
-            assert 0 <= y and y + side <= STICKER_SIZE + 1e-6
+            assert 0 <= y and y + side <= height + 1
             assert side >= STICKER_SIZE / 3 - 1e-6  # no face drawn smaller than a third
             for ox, oy, _ in cells[i + 1:]:
                 assert abs(ox - x) >= side - 1e-6 or abs(oy - y) >= side - 1e-6
