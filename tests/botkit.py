@@ -86,6 +86,16 @@ def photo_clip(photos: list[bytes], seconds: float = 1.0, fps: int = 15, side: i
         return write_mp4(Path(tmp) / "clip.mp4", frames, fps).read_bytes()
 
 
+def eventually(check, timeout: float = 15.0) -> bool:
+    """Whether `check()` comes true within `timeout` seconds (polled every 50 ms)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -7,7 +7,7 @@ import json
 import time
 
 import pytest
-from botkit import RedisServer, Service, fixture_bytes, no_face_photo, variant
+from botkit import RedisServer, Service, eventually, fixture_bytes, no_face_photo, variant
 
 from moji.localapi import LocalBotAPI
 
@@ -73,7 +73,7 @@ def test_private_selfie_becomes_a_sticker_and_a_repeat_comes_from_the_cache(svc,
     assert msg["photo"][-1]["file_id"] in [c.params["file_id"] for c in got]
 
     key = "moji:cache:classic:" + msg["photo"][-1]["file_unique_id"]
-    assert _eventually(lambda: redis_server.client.exists(key))  # written right after sending
+    assert eventually(lambda: redis_server.client.exists(key))  # written right after sending
     jobs_before = int(redis_server.client.hget("moji:stats:counters", "jobs") or 0)
     again = api.send_photo(ann, photo)  # same file (same file_unique_id), same style
     (cached,) = sticker_replies(api, 101, again["message_id"])
@@ -88,7 +88,7 @@ def test_style_keyboard_then_a_selfie_in_the_new_style(svc, api, redis_server):
     first = api.send_photo(bob, photo)
     (classic,) = sticker_replies(api, 102, first["message_id"])
     key = "moji:cache:classic:" + first["photo"][-1]["file_unique_id"]
-    assert _eventually(lambda: redis_server.client.exists(key))
+    assert eventually(lambda: redis_server.client.exists(key))
 
     api.send_text(bob, "/style")
     (shown,) = api.wait_for("sendPhoto", 102)
@@ -113,7 +113,7 @@ def test_style_keyboard_then_a_selfie_in_the_new_style(svc, api, redis_server):
     assert api.file_bytes(lineart.result["sticker"]["file_id"]) != api.file_bytes(
         classic.result["sticker"]["file_id"])
     key = "moji:cache:lineart:" + second["photo"][-1]["file_unique_id"]
-    assert _eventually(lambda: redis_server.client.exists(key))  # written after sending
+    assert eventually(lambda: redis_server.client.exists(key))  # written after sending
 
     api.send_text(bob, "/style avatar")
     api.wait_for("sendMessage", 102, where=lambda c: "Avatar" in c.params.get("text", ""))
@@ -151,7 +151,7 @@ def test_pack_private_then_group(svc, api, redis_server):
         """The worker records the last sticker right after sending it: wait for that."""
         (call,) = sticker_replies(api, chat_id, msg["message_id"])
         file_id = call.result["sticker"]["file_id"]
-        assert _eventually(lambda: file_id.encode() in (
+        assert eventually(lambda: file_id.encode() in (
             redis_server.client.get(f"moji:last:{chat_id}:104") or b""))
 
     dan = api.user(104, "Dan")
@@ -178,7 +178,7 @@ def test_pack_private_then_group(svc, api, redis_server):
     second = api.send_photo(dan, variant("grin.jpg", 12))
     recorded(104, second)
     api.wait_for("addStickerToSet", where=lambda c: c.params["name"] == name)
-    assert _eventually(lambda: len(api.sticker_set(name)["stickers"]) == size + 1)
+    assert eventually(lambda: len(api.sticker_set(name)["stickers"]) == size + 1)
 
     photo = api.send_photo(dan, variant("open.jpg", 13), chat=group, caption="/emoji")
     recorded(-100888, photo)
@@ -309,7 +309,7 @@ def test_worker_killed_twice_tells_the_user(svc, api):
 def test_stats_for_admins_only(svc, api, redis_server):
     boss, nobody = api.user(ADMIN, "Boss"), api.user(112, "Nobody")
     # a worker killed by an earlier test stops counting within seconds
-    assert _eventually(lambda: len(list(redis_server.client.scan_iter("moji:alive:*"))) == 2,
+    assert eventually(lambda: len(list(redis_server.client.scan_iter("moji:alive:*"))) == 2,
                        timeout=15)
     api.send_text(nobody, "/stats")
     api.wait_for("sendMessage", 112, where=lambda c: "admins" in c.params["text"])
@@ -343,14 +343,6 @@ def test_token_never_in_logs_or_redis(svc, api, redis_server):
             for value in redis_server.client.hvals(key):
                 assert api.token.encode() not in value
 
-
-def _eventually(check, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def _wait_busy(svc: Service, n: int, timeout: float = 20) -> list[int]:

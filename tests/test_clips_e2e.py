@@ -17,7 +17,15 @@ import json
 import time
 
 import pytest
-from botkit import fixture_bytes, job_results, no_face_photo, photo_clip, service_fixtures, variant
+from botkit import (
+    eventually,
+    fixture_bytes,
+    job_results,
+    no_face_photo,
+    photo_clip,
+    service_fixtures,
+    variant,
+)
 
 from pipeline.pack import PACK
 
@@ -42,14 +50,6 @@ def _sticker_for(api, chat_id: int, message: dict, timeout: float = FIRST):
     (call,) = api.wait_for("sendSticker", chat_id, where=_reply_to(message), timeout=timeout)
     return call
 
-
-def _eventually(check, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def _assert_video_sticker(api, call) -> None:
@@ -77,7 +77,7 @@ def _job(redis_server, chat_id: int, message_id: int) -> dict:
                 return True
         return False
 
-    assert _eventually(finished), f"no finished job for chat {chat_id} message {message_id}"
+    assert eventually(finished), f"no finished job for chat {chat_id} message {message_id}"
     return found
 
 
@@ -113,7 +113,7 @@ def test_video_note_gets_a_video_sticker_with_the_kept_look_and_joins_the_pack(
     # it joins Ann's pack as a video sticker; the pack's drawings stay static
     (added,) = api.wait_for("addStickerToSet", where=lambda c: c.params["name"] == name)
     assert json.loads(added.params["sticker"])["format"] == "video"
-    assert _eventually(lambda: len(api.sticker_set(name)["stickers"]) == len(PACK) + 1)
+    assert eventually(lambda: len(api.sticker_set(name)["stickers"]) == len(PACK) + 1)
     stickers = api.sticker_set(name)["stickers"]
     assert stickers[-1]["file_id"] == call.result["sticker"]["file_id"]
     assert stickers[-1]["is_video"] and not any(s["is_video"] for s in stickers[:-1])
@@ -129,7 +129,7 @@ def test_emoji_replying_to_a_video_in_a_group_and_the_groups_pack(svc, api, redi
     api.send_text(bob, "/emoji", chat=group, reply_to=video)
     call = _sticker_for(api, -1007502, video)
     _assert_video_sticker(api, call)
-    assert _eventually(lambda: call.result["sticker"]["file_id"].encode() in (
+    assert eventually(lambda: call.result["sticker"]["file_id"].encode() in (
         redis_server.client.get("moji:last:-1007502:7502") or b""))
 
     api.send_text(bob, "/pack", chat=group)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 
-from botkit import inline_buttons, job_results, service_fixtures, variant
+from botkit import eventually, inline_buttons, job_results, service_fixtures, variant
 
 QUEUE = "moji-identity-test"
 ENV = {"MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE, "MOJI_HEARTBEAT_TTL": "5",
@@ -81,14 +81,6 @@ def _idle(redis_server) -> bool:
     return queue.count == 0 and StartedJobRegistry(queue=queue).get_job_count(cleanup=False) == 0
 
 
-def _eventually(check, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
 
 def test_first_selfie_sets_the_look_and_later_selfies_keep_it(svc, api, redis_server):
     ann, cat = api.user(7301, "Ann"), api.user(7302, "Cat")
@@ -136,7 +128,7 @@ def test_me_shows_the_look_and_its_buttons_correct_it(svc, api, redis_server):
 
     selfie = api.send_photo(bob, variant("smile.jpg", 7303))
     _sticker_reply(api, 7303, selfie)
-    assert _eventually(lambda: _identity(redis_server, 7303) is not None)
+    assert eventually(lambda: _identity(redis_server, 7303) is not None)
     kept = _identity(redis_server, 7303)
 
     api.send_text(bob, "/me")
@@ -154,16 +146,16 @@ def test_me_shows_the_look_and_its_buttons_correct_it(svc, api, redis_server):
 
     # Glasses shows its choices and Back; Back shows the traits again
     assert _press(api, bob, message, _data(buttons, "Glasses")).ok
-    assert _eventually(lambda: shown() != buttons)
+    assert eventually(lambda: shown() != buttons)
     choices = shown()
     assert [t.removeprefix("✓ ") for t, _ in choices] == ["none", "glasses", "sunglasses",
                                                            "« Back"]
     _press(api, bob, message, _data(choices, "« Back"))
-    assert _eventually(lambda: shown() == buttons)
+    assert eventually(lambda: shown() == buttons)
 
     # sunglasses: the look changes, the answer says so, and a new card comes
     _press(api, bob, message, _data(buttons, "Glasses"))
-    assert _eventually(lambda: shown() == choices)
+    assert eventually(lambda: shown() == choices)
     answer = _press(api, bob, message, _data(choices, "sunglasses"))
     assert "Glasses: sunglasses" in answer.params.get("text", "")
     changed = _identity(redis_server, 7303)
@@ -174,7 +166,7 @@ def test_me_shows_the_look_and_its_buttons_correct_it(svc, api, redis_server):
     assert ("Glasses: sunglasses", _data(new_buttons, "Glasses")) in new_buttons
     assert api.file_bytes(new_card.result["sticker"]["file_id"]) != api.file_bytes(
         card.result["sticker"]["file_id"])
-    assert _eventually(lambda: not _markup_of(api, 7303, message["message_id"]))  # retired
+    assert eventually(lambda: not _markup_of(api, 7303, message["message_id"]))  # retired
 
     # stale and malformed buttons are answered all the same, and change nothing
     stale = _press(api, bob, message, _data(buttons, "Skin tone"))
@@ -192,7 +184,7 @@ def test_take_again_makes_the_next_selfie_measure_everything(svc, api, redis_ser
     dan, eve = api.user(7304, "Dan"), api.user(7305, "Eve")
     first = api.send_photo(dan, variant("smile.jpg", 7304))
     _sticker_reply(api, 7304, first)
-    assert _eventually(lambda: _identity(redis_server, 7304) is not None)
+    assert eventually(lambda: _identity(redis_server, 7304) is not None)
     assert identity.set_trait(redis_server.client, 7304, "hw", "turban", 1).status == "ok"
 
     api.send_text(dan, "/me")
@@ -202,7 +194,7 @@ def test_take_again_makes_the_next_selfie_measure_everything(svc, api, redis_ser
     assert "next selfie" in answer.params.get("text", "")
     kept = _identity(redis_server, 7304)
     assert kept["retake"] is True and kept["version"] == 3
-    assert _eventually(lambda: ("✓ Your next selfie sets your look", "me:3:r") in inline_buttons(
+    assert eventually(lambda: ("✓ Your next selfie sets your look", "me:3:r") in inline_buttons(
         _markup_of(api, 7304, card.result["message_id"])))
 
     # the next selfie (another person) is measured, and becomes the look
@@ -229,7 +221,7 @@ def test_forget_deletes_everything_kept_about_the_person(svc, api, redis_server)
     group = api.group(-1009906, "Climbers")  # an id without the person's in it
     selfie = api.send_photo(fay, variant("grin.jpg", 7306))
     _sticker_reply(api, 7306, selfie)
-    assert _eventually(lambda: client.exists("moji:last:7306:7306"))
+    assert eventually(lambda: client.exists("moji:last:7306:7306"))
     api.send_text(fay, "/pack")  # her own pack (worker.packs)
     pack = "moji_u7306_by_moji_test_bot"
     api.wait_for("sendMessage", 7306, timeout=60,
@@ -242,7 +234,7 @@ def test_forget_deletes_everything_kept_about_the_person(svc, api, redis_server)
     _card(api, 7306)
     api.send_text(fay, "/me", chat=group)
     api.wait_for("sendMessage", -1009906, where=lambda c: "private chat" in c.params["text"])
-    assert _eventually(lambda: _idle(redis_server))  # /forget leaves a running job alone
+    assert eventually(lambda: _idle(redis_server))  # /forget leaves a running job alone
 
     mine = [k for k in client.scan_iter(count=1000) if b"7306" in k]
     assert b"moji:identity:7306" in mine and b"moji:style:7306" in mine
@@ -273,7 +265,7 @@ def test_forget_deletes_everything_kept_about_the_person(svc, api, redis_server)
     size = len(api.sticker_set(pack)["stickers"])
     again = api.send_photo(fay, variant("grin.jpg", 7316))
     _sticker_reply(api, 7306, again)
-    assert _eventually(lambda: client.exists("moji:last:7306:7306"))
+    assert eventually(lambda: client.exists("moji:last:7306:7306"))
     api.send_text(fay, "/pack")
     api.wait_for("sendMessage", 7306, where=lambda c: f"addstickers/{pack}" in c.params["text"],
                  count=2, timeout=60)

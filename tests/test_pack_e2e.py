@@ -14,7 +14,7 @@ import io
 import json
 import time
 
-from botkit import inline_buttons, service_fixtures, variant
+from botkit import eventually, inline_buttons, service_fixtures, variant
 from PIL import Image
 
 from pipeline.pack import PACK
@@ -51,14 +51,6 @@ def _record(redis_server, user_id: int) -> dict | None:
     raw = redis_server.client.get(f"moji:set:{user_id}")
     return json.loads(raw) if raw else None
 
-
-def _eventually(check, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def _report(redis_server, user_id: int, count: int = 1) -> dict:
@@ -146,7 +138,7 @@ def test_pack_in_one_call_every_sticker_512px_distinct_with_its_emoji(svc, api, 
     # a later selfie's sticker joins the set, with its emoji
     later = _selfie(api, ann, "grin.jpg", 7411)
     assert not later.params.get("reply_markup")  # the button is for the first sticker
-    assert _eventually(lambda: len(api.sticker_set(name)["stickers"]) == len(PACK) + 1)
+    assert eventually(lambda: len(api.sticker_set(name)["stickers"]) == len(PACK) + 1)
     added = api.sticker_set(name)["stickers"][-1]
     assert added["file_id"] == later.result["sticker"]["file_id"]
     assert added["emoji"] == later.params["emoji"]
@@ -168,7 +160,7 @@ def test_style_change_replaces_generated_stickers_and_keeps_photo_stickers(svc, 
     took, _link = _make_pack(api, bob)
     name = f"moji_u7402_by_{BOT}"
     photo = _selfie(api, bob, "open.jpg", 7412)
-    assert _eventually(lambda: len(api.sticker_set(name)["stickers"]) == len(PACK) + 1)
+    assert eventually(lambda: len(api.sticker_set(name)["stickers"]) == len(PACK) + 1)
     before = [dict(s) for s in api.sticker_set(name)["stickers"]]
     old_images = [api.file_bytes(s["file_id"]) for s in before]
 
@@ -214,7 +206,7 @@ def test_forget_drops_the_record_and_the_next_pack_takes_the_set_back(svc, api, 
     _make_pack(api, cat)
     name = f"moji_u7403_by_{BOT}"
     photo = _selfie(api, cat, "grin.jpg", 7413)
-    assert _eventually(lambda: len(api.sticker_set(name)["stickers"]) == len(PACK) + 1)
+    assert eventually(lambda: len(api.sticker_set(name)["stickers"]) == len(PACK) + 1)
 
     api.send_text(cat, "/forget")
     (told,) = api.wait_for("sendMessage", 7403, where=lambda c: "deleted" in c.params["text"])
