@@ -716,19 +716,15 @@ class LikenessOptions:
 
 
 def find_bisenet_weights(options: LikenessOptions) -> Path | None:
-    """The BiSeNet checkpoint: options, the model store, $MOJI_BISENET_WEIGHTS, caches."""
+    """The BiSeNet checkpoint: the options' path, else what the face parser finds
+    (pipeline.bisenet.find_weights: $MOJI_BISENET_WEIGHTS, the torch hub folder, the model
+    store), never downloading: its weights are for non-commercial research, so a user fetches
+    them on purpose (`moji models fetch bisenet`)."""
     if options.bisenet_weights:
         return Path(options.bisenet_weights).expanduser()
-    from . import models
+    from .bisenet import find_weights
 
-    model = getattr(models, "BISENET", None)
-    if model is not None:
-        path = models.cache_dir() / model.filename
-        if path.is_file():
-            return models.model_path(model, allow_download=False)
-    from .bisenet import BISENET_CELEBAMASK_HQ
-
-    return BISENET_CELEBAMASK_HQ.find()
+    return find_weights(allow_download=False)
 
 
 def find_segmenter(options: LikenessOptions) -> Path:

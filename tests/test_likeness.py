@@ -315,6 +315,25 @@ def test_auto_falls_back_to_basic_without_weights(monkeypatch, tmp_path, caplog)
     assert "basic" in caplog.text
 
 
+def test_likeness_and_face_parser_find_the_same_bisenet_weights(monkeypatch, tmp_path):
+    """One precedence for the checkpoint: $MOJI_BISENET_WEIGHTS over the model store; and the
+    likeness stage never downloads it (non-commercial weights: fetched on purpose)."""
+    from pipeline.bisenet import find_weights
+    from pipeline.likeness import find_bisenet_weights
+
+    chosen = tmp_path / "chosen.pth"
+    chosen.write_bytes(b"weights")
+    monkeypatch.setenv("MOJI_BISENET_WEIGHTS", str(chosen))
+    assert find_bisenet_weights(LikenessOptions()) == find_weights() == chosen
+    given = tmp_path / "given.pth"
+    assert find_bisenet_weights(LikenessOptions(bisenet_weights=str(given))) == given
+    monkeypatch.delenv("MOJI_BISENET_WEIGHTS")
+    monkeypatch.setenv("MOJI_CACHE_DIR", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.delenv("MOJI_OFFLINE", raising=False)
+    assert find_bisenet_weights(LikenessOptions()) is None  # not fetched behind the user's back
+
+
 def test_env_var_picks_the_method(monkeypatch):
     monkeypatch.setenv("MOJI_LIKENESS", "basic")
     assert LikenessOptions().method == "basic"
