@@ -7,7 +7,7 @@ import json
 import time
 
 import pytest
-from botkit import RedisServer, Service, eventually, fixture_bytes, no_face_photo, variant
+from botkit import Service, eventually, fixture_bytes, no_face_photo, service_fixtures, variant
 
 from moji.localapi import LocalBotAPI
 
@@ -17,27 +17,7 @@ ENV = {"MOJI_RATE_LIMIT": "4/60", "MOJI_MAX_QUEUE": "4", "MOJI_HEARTBEAT_TTL": "
        "MOJI_LOG_LEVEL": "DEBUG"}
 
 
-@pytest.fixture(scope="module")
-def redis_server():
-    server = RedisServer(db=13)
-    server.flush()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def api():
-    with LocalBotAPI() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def service(api, redis_server, tmp_path_factory):
-    svc = Service(api, redis_server.url, workers=2, logdir=tmp_path_factory.mktemp("logs"), **ENV)
-    try:
-        yield svc.start()
-    finally:
-        svc.stop()
+redis_server, api, service = service_fixtures(db=13, env=ENV, workers=2)
 
 
 @pytest.fixture
