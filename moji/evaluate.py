@@ -35,19 +35,30 @@ class LabeledPhoto:
     eyes: str | None
 
 
-def read_labels(csv_path: Path) -> list[LabeledPhoto]:
-    """Rows of a labels CSV; relative image paths are relative to the CSV's folder."""
-    photos = []
+def read_labels(csv_path: Path, images: Path | None = None) -> list[LabeledPhoto]:
+    """Rows of a labels CSV. A relative image path is relative to the CSV's folder; where it is
+    not there and `images` is given, the file of that name in `images` (the same photos kept
+    elsewhere). Raises FileNotFoundError naming the photos found in neither place."""
+    photos, missing = [], []
     with open(csv_path, newline="") as f:
         for row in csv.DictReader(f):
             path = Path(row["image"])
             if not path.is_absolute():
                 path = csv_path.parent / path
+                if not path.exists() and images is not None:
+                    path = images / path.name
+            if not path.exists():
+                missing.append(row["image"])
             mouth = (row.get("mouth") or "").strip() or None
             if mouth is not None and mouth not in MOUTH_CLASS_OF_TAG:
                 raise ValueError(f"{csv_path}: unknown mouth tag {mouth!r} for {row['image']}")
             eyes = (row.get("eyes") or "").strip() or None
             photos.append(LabeledPhoto(path, mouth, eyes))
+    if missing:
+        where = f"{csv_path.parent}" + (f" or {images}" if images is not None else "")
+        raise FileNotFoundError(
+            f"{len(missing)} of {len(photos)} photos of {csv_path} are not in {where}, e.g. "
+            f"{', '.join(missing[:3])}. Point --images at the folder that holds them.")
     return photos
 
 

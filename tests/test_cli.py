@@ -205,6 +205,20 @@ def test_evaluate_prints_accuracy_and_writes_a_plot(tmp_path):
     assert (tmp_path / "ev" / "comparison.png").stat().st_size > 10_000
 
 
+def test_evaluate_finds_the_photos_in_images_or_says_which_are_missing(tmp_path):
+    # the repository's CSVs name photos relative to eval/; kept elsewhere, --images finds them
+    labels = tmp_path / "labels.csv"
+    labels.write_text("image,mouth,eyes\n../../photos/grin.jpg,grin,open\n"
+                      "../../photos/smile.jpg,smile,open\n")
+    missing = moji("evaluate", str(labels), "--out", str(tmp_path / "ev"))
+    assert missing.returncode == 1
+    assert "2 of 2 photos" in missing.stderr and "--images" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    found = moji("evaluate", str(labels), "--images", str(FIXTURES), "--out", str(tmp_path / "ev"))
+    assert found.returncode == 0, found.stderr
+    assert json.loads((tmp_path / "ev" / "summary.json").read_text())[0]["photos"] == 2
+
+
 def test_evaluate_from_another_folder_writes_to_the_user_folder(tmp_path):
     elsewhere, data = tmp_path / "elsewhere", tmp_path / "data"
     elsewhere.mkdir()

@@ -102,7 +102,10 @@ def run_expression(args: argparse.Namespace) -> None:
             if args.embedders != ["all"]:
                 raise
             print(f"skipping {name}: {exc.message}")
-    photos = read_labels(args.labels)
+    try:
+        photos = read_labels(args.labels, args.images)
+    except FileNotFoundError as exc:
+        raise SystemExit(f"moji evaluate: {exc}") from None
     reports = evaluate(photos, embedders, args.style, perturb=args.perturb, still=args.still)
     for r in reports:
         s = r.summary()
