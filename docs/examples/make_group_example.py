@@ -35,10 +35,11 @@ def main() -> None:
         print(person.box, {kind: m.part_id for kind, m in person.matches.items()})
     picture = Image.open(io.BytesIO(photo)).convert("RGBA")
     picture = picture.resize((round(picture.width * SIDE / picture.height / 2), SIDE // 2))
-    sticker = Image.open(io.BytesIO(group.png)).resize((SIDE, SIDE))
+    sticker = Image.open(io.BytesIO(group.png))  # 512 wide, as tall as its rows
+    sticker = sticker.resize((SIDE, round(sticker.height * SIDE / sticker.width)))
     sheet = Image.new("RGBA", (picture.width + SIDE, SIDE), "white")
     sheet.alpha_composite(picture, (0, SIDE // 4))
-    sheet.alpha_composite(sticker, (picture.width, 0))
+    sheet.alpha_composite(sticker, (picture.width, (SIDE - sticker.height) // 2))
     sheet.convert("RGB").save(HERE / "group.png", optimize=True)
 
 
