@@ -157,7 +157,6 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     # objects was most of the bot's CPU per answer (moji bench inline), and 20 people typing at
     # once wait on each other's answers.
     found = inline.search(stickers, query.query)
-    found = inline.search(stickers, query.query)
     await context.bot.do_api_request("answerInlineQuery", {
         "inline_query_id": query.id, "results": inline.results(found),
         "cache_time": INLINE_CACHE_S, "is_personal": True})

@@ -9,6 +9,8 @@ the server, "at the bot": from handing the update to the bot (getUpdates answere
 answerInlineQuery arriving; on this one machine it includes the local server's own work. The
 bot's CPU time per answer (its process's user+system time over the counted rounds) is the
 figure that does not depend on the machine's other load: 20 answers at once need 20 of them.
+The local server's and the simulated users' CPU per answer (this process) is printed beside it:
+on one machine they share the cores with the bot.
 The first round warms the bot up and is not counted. With
 --clients aiohttp,httpx the same queries are answered by the bot on each HTTP client in turn
 (MOJI_BOT_HTTP), to compare them in one run.
@@ -73,9 +75,9 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _measure(api, redis_server, users: list[dict], rounds: int, logdir: Path,  # noqa: ANN001
-             client: str) -> tuple[list[float], list[int], float]:
-    """Latencies (ms), result counts, and the bot's CPU ms per answer, of `rounds` rounds of
-    queries, all users at once."""
+             client: str) -> tuple[list[float], list[int], float, float]:
+    """Latencies (ms), result counts, the bot's CPU ms per answer and this process's (the
+    local server and the simulated users), of `rounds` rounds of queries, all users at once."""
     import os
     from concurrent.futures import ThreadPoolExecutor
 
@@ -87,7 +89,8 @@ def _measure(api, redis_server, users: list[dict], rounds: int, logdir: Path,  #
     service = _Service(api, redis_server.url, workers=0, logdir=logdir)
     latencies: list[float] = []
     counts: list[int] = []
-    cpu_start = 0.0
+    cpu_start = here_start = 0.0
+    here = psutil.Process()
     try:
         service.wait_ready(redis_server.client)
         bot = psutil.Process(service.bot.pid)
@@ -98,14 +101,17 @@ def _measure(api, redis_server, users: list[dict], rounds: int, logdir: Path,  #
                 answers = list(pool.map(api.inline_answer, ids))
                 if round_no == 0:
                     cpu_start = sum(bot.cpu_times()[:2])
+                    here_start = sum(here.cpu_times()[:2])
                     continue  # warm-up: first imports, connections
                 latencies += [a["latency"] * 1000 for a in answers]
                 counts += [len(a["results"]) for a in answers]
                 time.sleep(0.2)
         cpu_ms = (sum(bot.cpu_times()[:2]) - cpu_start) * 1000
+        here_ms = (sum(here.cpu_times()[:2]) - here_start) * 1000
     finally:
         service.stop()
-    return latencies, counts, cpu_ms / max(len(latencies), 1)
+    answers = max(len(latencies), 1)
+    return latencies, counts, cpu_ms / answers, here_ms / answers
 
 
 def run_bench(args: argparse.Namespace) -> int:
@@ -122,15 +128,16 @@ def run_bench(args: argparse.Namespace) -> int:
             _seed(api, redis_server.client, [u["id"] for u in users], args.stickers)
             for client in clients:
                 logdir = Path(tempfile.mkdtemp(prefix=f"moji-bench-inline-{client}-"))
-                latencies, counts, cpu_ms = _measure(api, redis_server, users, args.rounds, logdir,
-                                             client)
+                latencies, counts, cpu_ms, server_ms = _measure(
+                    api, redis_server, users, args.rounds, logdir, client)
                 results.append({
                     "client": client, "users": args.users, "stickers_per_user": args.stickers,
                     "queries": len(latencies), "results_mean": round(statistics.mean(counts), 1),
                     "p50_ms": round(_pct(latencies, 50), 1),
                     "p95_ms": round(_pct(latencies, 95), 1),
                     "p99_ms": round(_pct(latencies, 99), 1), "max_ms": round(max(latencies), 1),
-                    "bot_cpu_ms_per_answer": round(cpu_ms, 2)})
+                    "bot_cpu_ms_per_answer": round(cpu_ms, 2),
+                    "server_cpu_ms_per_answer": round(server_ms, 2)})
     finally:
         redis_server.close()
     if args.json:
@@ -141,6 +148,7 @@ def run_bench(args: argparse.Namespace) -> int:
     for r in results:
         print(f"  {r['client']:8} p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  "
               f"p99 {r['p99_ms']:6.1f} ms  max {r['max_ms']:6.1f} ms  "
-              f"bot CPU {r['bot_cpu_ms_per_answer']:.2f} ms/answer  "
+              f"CPU per answer: bot {r['bot_cpu_ms_per_answer']:.2f} ms, "
+              f"server and users {r['server_cpu_ms_per_answer']:.2f} ms  "
               f"({r['queries']} queries, {r['results_mean']} results on average)")
     return 0
