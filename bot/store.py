@@ -136,17 +136,11 @@ class Store:
     def submit_identity(self, req: IdentityRequest) -> Submission:
         """Queue an identity sticker (/me, a corrected trait): rate-limited like photos."""
         with self._submit_lock:
-            now = time.time()
-            member = f"{now:.6f}:{req.chat_id}:me"
-            with self.redis.pipeline(transaction=False) as pipe:
-                count = self._count(pipe, req.user_id, member, now)
-                pipe.llen(self.queue.key)
-                results = pipe.execute()
-            refused = self._refusal(req.user_id, member, count(results), queued=results[-1])
+            refused, queued = self._admit(req.user_id, req.chat_id, "me")
             if refused:
                 return refused
             return self._enqueue(req.user_id, "worker.jobs.identity_sticker", req.to_dict(),
-                                 results[-1], f"identity chat={req.chat_id} style={req.style}")
+                                 queued, f"identity chat={req.chat_id} style={req.style}")
 
     def submit_pack(self, req: PackRequest, title: str) -> Submission:
         """Queue a person's pack (worker.packs): one at a time per person ("running" while
@@ -158,18 +152,23 @@ class Store:
             if not self.redis.set(pending, json.dumps({"title": title}, ensure_ascii=False),
                                   nx=True, ex=packs.PENDING_TTL):
                 return Submission("running")
-            now = time.time()
-            member = f"{now:.6f}:{req.chat_id}:pack"
-            with self.redis.pipeline(transaction=False) as pipe:
-                count = self._count(pipe, req.user_id, member, now)
-                pipe.llen(self.queue.key)
-                results = pipe.execute()
-            refused = self._refusal(req.user_id, member, count(results), queued=results[-1])
+            refused, queued = self._admit(req.user_id, req.chat_id, "pack")
             if refused:
                 self.redis.delete(pending)
                 return refused
             return self._enqueue(req.user_id, "worker.jobs.build_pack", req.to_dict(),
-                                 results[-1], f"pack user={req.user_id} style={req.style}")
+                                 queued, f"pack user={req.user_id} style={req.style}")
+
+    def _admit(self, user_id: int, chat_id: int, kind: str) -> tuple[Submission | None, int]:
+        """Count a request (/me, /pack) in the person's rate window: (its refusal, if it is
+        refused; the queue's length)."""
+        now = time.time()
+        member = f"{now:.6f}:{chat_id}:{kind}"
+        with self.redis.pipeline(transaction=False) as pipe:
+            count = self._count(pipe, user_id, member, now)
+            pipe.llen(self.queue.key)
+            results = pipe.execute()
+        return self._refusal(user_id, member, count(results), queued=results[-1]), results[-1]
 
     def _count(self, pipe: Any, user_id: int, member: str, now: float) -> Any:
         """Add a request to the person's sliding window (photos accepted in the last
