@@ -37,7 +37,7 @@ import os
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -165,6 +165,18 @@ def _geometry(size: tuple[int, int], side: int, padding: float) -> tuple[int, in
     w = max(2, int(round(width * scale / 2)) * 2)
     h = max(2, int(round(height * scale / 2)) * 2)
     return w, h, int(round(max(w, h) * padding))
+
+
+def _unpadded(frame: np.ndarray, face: FaceAnalysis, margin: int
+              ) -> tuple[np.ndarray, FaceAnalysis]:
+    """A frame without its grey margin, and its face moved with it. The margin helps the
+    landmarker, but the likeness measure reads the head's surroundings (hair, headwear): a flat
+    grey band above a head read as a cap, as a photo's, which is measured unpadded, did not."""
+    height, width = frame.shape[:2]
+    inner = np.ascontiguousarray(frame[margin:height - margin, margin:width - margin])
+    shift = np.array([margin, margin, 0], dtype=face.landmarks.dtype)
+    return inner, replace(face, landmarks=face.landmarks - shift,
+                          image_size=(inner.shape[1], inner.shape[0]))
 
 
 def read_clip(path: Path, info: ClipInfo, fps: float, start: float, seconds: float,
@@ -469,7 +481,9 @@ def render_clip(pipe: Pipeline, clip: Path | bytes, style: str | None = None,
 
     # Identity: fixed from the first frame with a face, unless given.
     if likeness is None:
-        likeness = pipe.likeness_estimator.measure(frames[first], faces[first])
+        margin = _geometry(info.size, options.analysis_side, options.padding)[2]
+        likeness = pipe.likeness_estimator.measure(*_unpadded(frames[first], faces[first],
+                                                              margin))
     face_id = face_part if face_part and face_part in index.ids["face"] else None
     if face_id is None:
         face_sims = index.vectors["face"] @ vectors[first]["face"]

@@ -187,6 +187,31 @@ def test_render_command_writes_webm_with_frames(tmp_path):
     assert_video_sticker(Path(record["output"]))
 
 
+@pytest.fixture(scope="module")
+def bisenet_pipe():
+    from pipeline import Pipeline, PipelineOptions
+    from pipeline.bisenet import find_weights
+
+    pytest.importorskip("torch")
+    if find_weights(allow_download=False) is None:
+        pytest.skip("BiSeNet weights not fetched (moji models fetch bisenet)")
+    options = PipelineOptions(style="avatar")
+    options.likeness.method = "bisenet"
+    with Pipeline.from_options(options) as p:
+        yield p
+
+
+@pytest.mark.parametrize("name", ["neutral.jpg", "likeness_cap.jpg"])
+def test_a_clip_reads_the_look_as_its_photo_does(bisenet_pipe, tmp_path, name):
+    """Without a kept look, a clip's likeness is read from a frame without the grey margin the
+    landmarker is given: BiSeNet read that flat grey band above a head as a cap."""
+    clip = still_clip(tmp_path / "still.mp4", name, seconds=1.0)
+    sticker = bisenet_pipe.render_clip(clip)
+    photo = bisenet_pipe.measure_likeness((FIXTURES / name).read_bytes())
+    assert (sticker.likeness.headwear, sticker.likeness.glasses) == (
+        photo.headwear, photo.glasses)
+
+
 def test_clip_bytes_and_broken_clips(pipe, tmp_path):
     """The bot hands over bytes; a file that is no video is a "bad_image" answer."""
     from pipeline.errors import MojiError
