@@ -32,6 +32,7 @@ frame, the sticker ends there, so that it wraps around without a jump.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import subprocess
@@ -61,6 +62,17 @@ CLIP_SUFFIXES = {".mp4", ".mov", ".webm", ".gif", ".m4v", ".mkv"}
 MAX_CLIP_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
 EXPRESSION_KINDS = ("eyes", "brows", "mouth")
 PRIME_FRAMES = 8  # landmarker runs on the first frame before the clip's frames are read
+
+
+class _ScaledOnPurpose(logging.Filter):
+    """imageio-ffmpeg warns on every read whose frames are not the clip's own size; read_clip
+    scales and pads them on purpose, so that warning would only fill the worker's log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "is different from the source frame size" not in record.getMessage()
+
+
+logging.getLogger("imageio_ffmpeg").addFilter(_ScaledOnPurpose())
 
 
 @dataclass

@@ -212,6 +212,15 @@ def test_a_clip_reads_the_look_as_its_photo_does(bisenet_pipe, tmp_path, name):
         photo.headwear, photo.glasses)
 
 
+def test_reading_a_clip_logs_no_resize_warning(pipe, tmp_path, caplog):
+    """The frames are scaled and padded on purpose: imageio-ffmpeg's warning about it would
+    fill a worker's log, one a clip."""
+    clip = still_clip(tmp_path / "still.mp4", seconds=0.5)
+    with caplog.at_level("WARNING"):
+        pipe.render_clip(clip)
+    assert not [r for r in caplog.records if r.name.startswith("imageio")]
+
+
 def test_clip_bytes_and_broken_clips(pipe, tmp_path):
     """The bot hands over bytes; a file that is no video is a "bad_image" answer."""
     from pipeline.errors import MojiError
