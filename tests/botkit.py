@@ -213,6 +213,16 @@ class Service:
                 if w.get_state() == "busy" and any(p.pid == w.pid and p.poll() is None
                                                    for p in self.workers)]
 
+
+    def wait_busy(self, n: int = 1, timeout: float = 30) -> list[int]:
+        """The pids of busy workers, once at least `n` are busy (TimeoutError otherwise)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pids = self.busy_worker_pids()
+            if len(pids) >= n:
+                return pids
+            time.sleep(0.05)
+        raise TimeoutError("no busy worker")
     def kill(self, pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
         for proc in self.workers:

@@ -7,7 +7,7 @@ import json
 import time
 
 import pytest
-from botkit import Service, eventually, fixture_bytes, no_face_photo, service_fixtures, variant
+from botkit import eventually, fixture_bytes, no_face_photo, service_fixtures, variant
 
 from moji.localapi import LocalBotAPI
 
@@ -236,7 +236,7 @@ def test_full_queue_answers_busy(svc, api):
     try:
         held = [api.send_photo(users[i], photos[i]) for i in range(2)]
         api.wait_for("download", count=downloads + 2, timeout=20)
-        _wait_busy(svc, 2)  # both workers are stuck downloading
+        svc.wait_busy(2)  # both workers are stuck downloading
         queued = [api.send_photo(users[2 + i], variant("smile.jpg", 70 + i)) for i in range(4)]
         busy = api.send_photo(users[6], variant("smile.jpg", 80))
         api.wait_for("sendMessage", 206, where=lambda c: "busy" in c.params["text"])
@@ -256,7 +256,7 @@ def test_worker_killed_mid_job_is_retried(svc, api):
     downloads = len(api.calls_to("download"))
     msg = api.send_photo(jo, photo)
     api.wait_for("download", count=downloads + 1, timeout=20)
-    pids = _wait_busy(svc, 1)
+    pids = svc.wait_busy(1)
     svc.kill(pids[0])
     api.release_file(api.unique_id_of(photo))
     (call,) = sticker_replies(api, 110, msg["message_id"], timeout=30)
@@ -273,9 +273,9 @@ def test_worker_killed_twice_tells_the_user(svc, api):
     msg = api.send_photo(kim, photo)
     try:
         api.wait_for("download", count=downloads + 1, timeout=20)
-        svc.kill(_wait_busy(svc, 1)[0])
+        svc.kill(svc.wait_busy(1)[0])
         api.wait_for("download", count=downloads + 2, timeout=30)  # retried on the other one
-        svc.kill(_wait_busy(svc, 1)[0])
+        svc.kill(svc.wait_busy(1)[0])
         told = api.wait_for("sendMessage", 111, timeout=30,
                             where=lambda c: "stopped before it was done" in c.params["text"])
         assert json.loads(told[0].params["reply_parameters"])["message_id"] == msg["message_id"]
@@ -324,12 +324,3 @@ def test_token_never_in_logs_or_redis(svc, api, redis_server):
                 assert api.token.encode() not in value
 
 
-
-def _wait_busy(svc: Service, n: int, timeout: float = 20) -> list[int]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pids = svc.busy_worker_pids()
-        if len(pids) >= n:
-            return pids
-        time.sleep(0.05)
-    raise TimeoutError("no busy worker")

@@ -205,16 +205,6 @@ def send_photos(api: LocalBotAPI, first_user: int, users: int, count: int,
     return sent
 
 
-def _wait_busy(svc: Service, n: int = 1, timeout: float = 30) -> list[int]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pids = svc.busy_worker_pids()
-        if len(pids) >= n:
-            return pids
-        time.sleep(0.05)
-    raise TimeoutError("no busy worker")
-
-
 def _workers_alive(svc: Service) -> int:
     return sum(1 for w in svc.workers if w.poll() is None)
 
@@ -265,7 +255,7 @@ def test_worker_killed_mid_job_and_mid_send(svc, api):
     try:
         first = api.send_photo(ann, photo)
         api.wait_for("download", count=downloads + 1, timeout=30)
-        svc.kill(_wait_busy(svc)[0])
+        svc.kill(svc.wait_busy()[0])
     finally:
         api.release_file(api.unique_id_of(photo))
     svc.ensure_workers()  # a new worker for the one killed (as a supervisor would)
@@ -274,7 +264,7 @@ def test_worker_killed_mid_job_and_mid_send(svc, api):
     api.delay_reply("sendSticker", 8.0)
     second = api.send_photo(bob, variant("smile.jpg", 2001))
     api.wait_for("sendSticker", 1301, timeout=60)
-    svc.kill(_wait_busy(svc)[0])
+    svc.kill(svc.wait_busy()[0])
     svc.ensure_workers()
     result = wait_answered(api, "worker killed mid-job and mid-send",
                            [(1300, first["message_id"]), (1301, second["message_id"])],
