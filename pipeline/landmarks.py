@@ -23,5 +23,4 @@ LIP_INNER = (13, 14)  # upper and lower inner lip, mid-line
 LIP_OUTER = (0, 17)
 FOREHEAD, CHIN = 10, 152
 CHEEKS = (234, 454)  # widest points of the face oval
-JAW = (172, 397)  # the jaw's width at its angle
 CHEEK_SKIN = (50, 280, 151)  # left cheek, right cheek, forehead: where skin colour is sampled

@@ -223,6 +223,18 @@ class Service:
                 return pids
             time.sleep(0.05)
         raise TimeoutError("no busy worker")
+
+    def wait_idle(self, queue: str = "moji", timeout: float = 60) -> None:
+        """Until no job is queued, scheduled (a retry waiting its turn) or running: a test that
+        counts the queue must not count what an earlier test left behind."""
+        from rq import Queue
+
+        conn = redis.Redis.from_url(self.env["REDIS_URL"])
+        q = Queue(queue, connection=conn)
+        if not eventually(lambda: not q.count and not q.scheduled_job_registry.count
+                          and not self.busy_worker_pids(), timeout=timeout):
+            raise TimeoutError(f"queue {queue!r} never emptied")
+
     def kill(self, pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
         for proc in self.workers:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.embedders.expression import encode, parameters_from_measurements
+from pipeline import landmarks as lm
+from pipeline.embedders.expression import _oval_width, encode, parameters_from_measurements
 from pipeline.style import load_style
 
 # An ordinary resting face: about the median of every measurement over the shared face photos.
@@ -20,13 +21,18 @@ RESTING = {
     "mouth_lift": 0.0, "lip_outer": 0.27, "open": 0.02, "width": 0.73,
     "eye_open_left": 0.3, "eye_open_right": 0.3, "blink_left": 0.1, "blink_right": 0.1,
     "look_down_left": 0.2, "look_down_right": 0.2, "wide": 0.005, "squint": 0.4,
-    "raise": 0.05, "furrow": 0.05, "sad": 0.0, "face_width": 0.87, "jaw": 0.815,
+    "raise": 0.05, "furrow": 0.05, "sad": 0.0, "face_width": 0.87, "jaw": 0.79,
 }
 
 
 @pytest.fixture(scope="module")
 def style():
     return load_style("classic")
+
+
+@pytest.fixture(scope="module", params=["classic", "avatar", "lineart"])
+def any_style(request):
+    return load_style(request.param)
 
 
 def chosen(style, **changes) -> dict:
@@ -102,3 +108,25 @@ def test_calm_parted_lips_are_not_a_smile_or_a_surprise(style):
 def test_a_faint_closed_smile_is_a_smile(style):
     # the smile blendshape misses it; the wider mouth and lifted corners do not
     assert chosen(style, smile=0.1, width=0.93, mouth_lift=0.07)["mouth"].tag == "smile"
+
+
+def test_the_oval_width_is_read_off_the_whole_outline():
+    # the face oval's points on an ellipse 120 wide and 160 tall, in mesh order
+    points = np.zeros((478, 2))
+    angles = np.linspace(-np.pi / 2, 3 * np.pi / 2, len(lm.FACE_OVAL), endpoint=False)
+    points[lm.FACE_OVAL] = np.stack([60 * np.cos(angles), 80 * np.sin(angles)], axis=1)
+    for depth in (0.3, 0.45, 0.75, 0.85):
+        expected = 120 * np.sqrt(1 - (1 - 2 * depth) ** 2)
+        assert _oval_width(points, depth) == pytest.approx(expected, rel=0.03)
+
+
+def test_only_a_face_clearly_outside_the_common_run_leaves_the_oval(any_style):
+    # 10th to 90th percentile of face width and jaw over the labelled photos: always oval, so
+    # that landmark noise near the middle of the crowd cannot flip a face's shape
+    for width in (0.80, 0.84, 0.87, 0.90, 0.925):
+        for jaw in (0.72, 0.79, 0.855):
+            assert chosen(any_style, face_width=width, jaw=jaw)["face"].tag == "oval"
+    assert chosen(any_style, face_width=0.99)["face"].tag == "round"
+    assert chosen(any_style, face_width=0.74)["face"].tag == "long"
+    assert chosen(any_style, jaw=0.68)["face"].tag == "heart"
+    assert chosen(any_style, jaw=0.9)["face"].tag == "square"

@@ -73,13 +73,15 @@ CALIBRATION: dict[str, tuple[tuple[float, float], ...]] = {
     # brow lowering left after what a smile explains (see SMILE_BROW_DOWN)
     "furrow": ((0.65, 0.1), (0.85, 0.9)),
     "sad": ((0.2, 0.1), (0.45, 0.9)),
-    # face oval width over height, and jaw width over cheek width. Widening the oval plateau
-    # into the tails makes the shape steadier under re-encoding (about 87% of faces oval), but
-    # face shape is part of a person's likeness now, kept from their first selfie: it keeps
-    # the spread of shapes, and a bot's later stickers do not flip it (their identity holds it)
-    "face_width": ((0.74, 0.05), (0.75, 0.15), (0.785, 0.15), (0.8, 0.5), (0.89, 0.5),
-                   (0.905, 0.85), (0.935, 0.85), (0.95, 1.0)),
-    "jaw": ((0.78, 0.1), (0.795, 0.5), (0.84, 0.5), (0.855, 0.92)),
+    # face oval width over height, and the oval's width low on the jaw over its width across the
+    # cheeks. A shape other than oval is drawn only for a face clearly outside the common run
+    # (about the outer 5-10% each way): the landmarker's noise under a re-encode or a 2 px shift
+    # is a tenth of the spread of faces, and a step where faces are dense flips their shape
+    # (with round from the 74th percentile, 6% of re-encoded photos changed shape; now 2%).
+    # A person's kept likeness holds the shape of their first selfie.
+    "face_width": ((0.76, 0.05), (0.77, 0.15), (0.775, 0.5), (0.93, 0.5), (0.935, 0.85),
+                   (0.965, 0.85), (0.98, 1.0)),
+    "jaw": ((0.698, 0.1), (0.703, 0.5), (0.879, 0.5), (0.884, 0.92)),
 }
 
 # Linear evidence (a logit: > 0 says yes) fitted by logistic regression on eval/calibration.csv
@@ -122,6 +124,21 @@ def _eye_opening(p: np.ndarray, lids: tuple[tuple[int, int], ...],
     return float(np.mean([_dist(p, up, low) for up, low in lids]) / _dist(p, *corners))
 
 
+def _oval_width(p: np.ndarray, depth: float) -> float:
+    """The face oval's width at `depth` (0 its top, 1 its bottom) of its height.
+
+    Read off the whole outline where it crosses that height, not off one pair of points: a
+    pair on the jaw moves with every re-encode of the photo (its ratio to the cheeks jittered
+    by a sixth of the spread of faces; the outline's, a tenth)."""
+    oval = p[lm.FACE_OVAL]
+    top, bottom = float(oval[:, 1].min()), float(oval[:, 1].max())
+    y = top + depth * (bottom - top)
+    crossings = [a[0] + (y - a[1]) * (b[0] - a[0]) / (b[1] - a[1])
+                 for a, b in zip(oval, np.roll(oval, -1, axis=0), strict=True)
+                 if (a[1] - y) * (b[1] - y) <= 0 and a[1] != b[1]]
+    return float(max(crossings) - min(crossings)) if len(crossings) >= 2 else 0.0
+
+
 def measure(face: ParsedFace) -> dict[str, float]:
     """Raw measurements of a face: blendshape scores and landmark ratios, before calibration."""
     b = face.analysis.blendshapes
@@ -152,7 +169,8 @@ def measure(face: ParsedFace) -> dict[str, float]:
         "furrow": (b["browDownLeft"] + b["browDownRight"]) / 2,
         "sad": max(0.0, b["browInnerUp"] - (b["browOuterUpLeft"] + b["browOuterUpRight"]) / 2),
         "face_width": _dist(p, *lm.CHEEKS) / _dist(p, lm.FOREHEAD, lm.CHIN),
-        "jaw": _dist(p, *lm.JAW) / _dist(p, *lm.CHEEKS),
+        "jaw": (_oval_width(p, 0.75) + _oval_width(p, 0.85))
+        / (_oval_width(p, 0.3) + _oval_width(p, 0.45)),
     }
 
 
