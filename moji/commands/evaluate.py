@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="CSV with columns image,mouth[,eyes] (expression) and/or any of "
                         f"{','.join(LIKENESS_COLUMNS)} (likeness); relative image paths are "
                         "relative to the CSV's folder (or --images). The repository's own sets "
-                        "(eval/labels.csv, eval/fresh.csv, ...) are found from any folder")
+                        "(eval/fresh2.csv, eval/labels.csv, ...) are found from any folder")
     p.add_argument("--images", type=Path, metavar="DIR",
                    help="folder the CSV's image names are relative to (default: its folder)")
     p.add_argument("--likeness-method", action="append", dest="likeness_methods",
