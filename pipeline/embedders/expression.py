@@ -77,7 +77,7 @@ CALIBRATION: dict[str, tuple[tuple[float, float], ...]] = {
     # cheeks. A shape other than oval is drawn only for a face clearly outside the common run
     # (about the outer 5-10% each way): the landmarker's noise under a re-encode or a 2 px shift
     # is a tenth of the spread of faces, and a step where faces are dense flips their shape
-    # (with round from the 74th percentile, 6% of re-encoded photos changed shape; now 2%).
+    # (with round from the 74th percentile, 6% of perturbed photos changed shape; now 2%).
     # A person's kept likeness holds the shape of their first selfie.
     "face_width": ((0.76, 0.05), (0.77, 0.15), (0.775, 0.5), (0.93, 0.5), (0.935, 0.85),
                    (0.965, 0.85), (0.98, 1.0)),
