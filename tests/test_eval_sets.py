@@ -17,7 +17,7 @@ from moji.evaluate import MOUTH_CLASS_OF_TAG
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 EXPRESSION_SETS = ("labels.csv", "calibration.csv", "fresh.csv", "fresh2.csv",
-                   "relabel_blind.csv")
+                   "relabel_blind.csv", "train.csv")
 
 
 def rows(name: str) -> list[dict[str, str]]:

@@ -22,6 +22,9 @@ RESTING = {
     "eye_open_left": 0.3, "eye_open_right": 0.3, "blink_left": 0.1, "blink_right": 0.1,
     "look_down_left": 0.2, "look_down_right": 0.2, "wide": 0.005, "squint": 0.4,
     "raise": 0.05, "furrow": 0.05, "sad": 0.0, "face_width": 0.87, "jaw": 0.79,
+    # the mouth reader's logits for a closed, unsmiling mouth (the medians of the labelled
+    # neutral mouths, each read by a network trained without that person)
+    "mouth_smiling": -3.7, "mouth_apart": -2.5,
 }
 
 
@@ -61,7 +64,7 @@ def test_a_laugh_gets_the_laughing_eyes_and_no_furrow(style):
     laugh = dict(smile=0.9, upper_lip_up=0.4, width=1.02, mouth_lift=0.1, open=0.25,
                  lip_outer=0.5, eye_open_left=0.12, eye_open_right=0.13, blink_left=0.35,
                  blink_right=0.4, look_down_left=0.3, look_down_right=0.3, squint=0.7,
-                 furrow=0.6)
+                 furrow=0.6, mouth_smiling=8.0, mouth_apart=9.0)
     parts = chosen(style, **laugh)
     assert parts["mouth"].tag == "grin"
     assert parts["eyes"].id == "eyes-squint-happy"  # drawn shut, arched: ^ ^
@@ -71,19 +74,19 @@ def test_a_laugh_gets_the_laughing_eyes_and_no_furrow(style):
 def test_shut_eyes_over_a_smile_laugh_and_without_one_sleep(style):
     shut = dict(eye_open_left=0.04, eye_open_right=0.05, blink_left=0.7, blink_right=0.7,
                 look_down_left=0.75, look_down_right=0.75)
-    smiling = dict(smile=0.7, width=0.95, mouth_lift=0.08)
+    smiling = dict(smile=0.7, width=0.95, mouth_lift=0.08, mouth_smiling=5.0)
     assert chosen(style, **shut, **smiling)["eyes"].id == "eyes-squint-happy"
     assert chosen(style, **shut)["eyes"].id == "eyes-closed"
 
 
 def test_a_broad_smile_lowering_the_brows_is_not_a_furrow(style):
     assert chosen(style, furrow=0.75)["brows"].tag == "furrowed"  # a real frown still is
-    assert chosen(style, furrow=0.75, smile=0.9, width=1.0, mouth_lift=0.1)["brows"].tag \
-        == "neutral"
+    assert chosen(style, furrow=0.75, smile=0.9, width=1.0, mouth_lift=0.1,
+                  mouth_smiling=8.0)["brows"].tag == "neutral"
 
 
 def test_a_faint_smile_with_one_lower_lid_is_not_a_wink(style):
-    faint = dict(smile=0.3, width=0.88, mouth_lift=0.05, eye_open_left=0.19,
+    faint = dict(smile=0.3, width=0.88, mouth_lift=0.05, mouth_smiling=2.5, eye_open_left=0.19,
                  blink_left=0.5, look_down_left=0.4)
     assert chosen(style, **faint)["eyes"].tag != "wink"
 
@@ -92,22 +95,27 @@ def test_a_clear_wink_is_a_wink(style):
     wink = dict(eye_open_left=0.04, blink_left=0.8, look_down_left=0.7)
     assert chosen(style, **wink)["eyes"].id == "eyes-wink-left"
     # the same lid over a broad smile is the laugh squeezing one eye more: no wink
-    laughing = dict(wink, smile=0.9, width=1.02, mouth_lift=0.1, eye_open_right=0.14)
+    laughing = dict(wink, smile=0.9, width=1.02, mouth_lift=0.1, mouth_smiling=8.0,
+                    eye_open_right=0.14)
     assert chosen(style, **laughing)["eyes"].tag != "wink"
 
 
 def test_calm_parted_lips_are_not_a_smile_or_a_surprise(style):
-    parted = dict(open=0.08, lip_outer=0.33, width=0.72)
+    parted = dict(open=0.08, lip_outer=0.33, width=0.72, mouth_apart=-1.0)
     parts = chosen(style, **parted)
     assert parts["mouth"].tag in {"neutral", "open"}
     assert parts["eyes"].tag != "wide" and parts["brows"].tag != "raised"
-    talking = dict(open=0.2, lip_outer=0.45, width=0.74)
+    talking = dict(open=0.2, lip_outer=0.45, width=0.74, mouth_apart=5.0)
     assert chosen(style, **talking)["mouth"].tag == "open"
 
 
 def test_a_faint_closed_smile_is_a_smile(style):
-    # the smile blendshape misses it; the wider mouth and lifted corners do not
-    assert chosen(style, smile=0.1, width=0.93, mouth_lift=0.07)["mouth"].tag == "smile"
+    # the smile blendshape misses it; the mouth reader sees it (a median closed smile's logit)
+    assert chosen(style, smile=0.1, width=0.93, mouth_lift=0.07, mouth_smiling=2.5)[
+        "mouth"].tag == "smile"
+    # and a reader that sees no smile on the same landmarks leaves the mouth neutral
+    assert chosen(style, smile=0.1, width=0.93, mouth_lift=0.07, mouth_smiling=-3.7)[
+        "mouth"].tag == "neutral"
 
 
 def test_the_oval_width_is_read_off_the_whole_outline():

@@ -14,6 +14,28 @@ TRAIN_HELP = {
                "names are the repository's files from any folder (default 'eval/labels.csv')",
 }
 
+MOUTH_HELP = {
+    "out_dir": "output folder (default: $MOJI_DATA_DIR/train/mouth, else the user data "
+               "folder's moji/train/mouth)",
+    "labels": "labels CSVs (comma-separated) to train on; relative names are the repository's "
+              "files from any folder (default: eval/calibration, labels, fresh and train)",
+    "holdout": "labels CSVs whose photos and people never train (default 'eval/fresh2.csv')",
+}
+
+
+def _add_config_options(parser: argparse.ArgumentParser, config: type,
+                        helps: dict[str, str]) -> None:
+    """One --option per field of a training Config dataclass."""
+    for f in dataclasses.fields(config):
+        flag = "--" + f.name.replace("_", "-")
+        shown = helps.get(f.name, f"default {f.default!r}")
+        if f.type in ("bool", bool):
+            parser.add_argument(flag, dest=f.name, default=f.default, help=shown,
+                                action=argparse.BooleanOptionalAction)
+        else:
+            kind = {"int": int, "float": float}.get(str(f.type), str)
+            parser.add_argument(flag, dest=f.name, type=kind, default=f.default, help=shown)
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     dataset = subparsers.add_parser("dataset", help="build training data from face photos")
@@ -34,16 +56,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     autoencoder.add_argument("dataset", type=Path)
     from moji.train_autoencoder import Config
 
-    for f in dataclasses.fields(Config):
-        flag = "--" + f.name.replace("_", "-")
-        shown = TRAIN_HELP.get(f.name, f"default {f.default!r}")
-        if f.type in ("bool", bool):
-            autoencoder.add_argument(flag, dest=f.name, default=f.default, help=shown,
-                                     action=argparse.BooleanOptionalAction)
-        else:
-            kind = {"int": int, "float": float}.get(str(f.type), str)
-            autoencoder.add_argument(flag, dest=f.name, type=kind, default=f.default, help=shown)
+    _add_config_options(autoencoder, Config, TRAIN_HELP)
     autoencoder.set_defaults(func=cmd_train_autoencoder)
+    mouth = train_sub.add_parser(
+        "mouth", help="train the mouth reader (the default embedder's look at the lips) on "
+                      "photos labelled by eye",
+        description="Options are the fields of moji.train_mouth.Config. Reads the labelled "
+                    "photos, trains the network k times (held-out readings for the regressions) "
+                    "and once on all, and writes mouth.npz.")
+    from moji.train_mouth import Config as MouthConfig
+
+    _add_config_options(mouth, MouthConfig, MOUTH_HELP)
+    mouth.set_defaults(func=cmd_train_mouth)
 
     vis = subparsers.add_parser("visualize", help="the embedding video: face, emoji, embeddings")
     vis.add_argument("video", type=Path)
@@ -91,4 +115,20 @@ def cmd_visualize(args: argparse.Namespace) -> int:
                        parser=args.parser, embedder_config=config, max_frames=args.max_frames,
                        analysis_fps=args.analysis_fps)
     print(report.summary())
+    return 0
+
+
+def cmd_train_mouth(args: argparse.Namespace) -> int:
+    from moji.train_mouth import Config, output_folder, train
+
+    cfg = Config(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Config)})
+    summary = train(cfg)
+    print(f"{summary['photos']} photos of {summary['people']} people, "
+          f"{summary['patches']} patches, {summary['minutes']} min")
+    print(f"mouth 4-class, cross-validated by person: {summary['cv_mouth_4class']:.1%} "
+          f"(the network alone {summary['cv_mouth_4class_network_alone']:.1%})")
+    print(f"SMILE_LOGIT = {summary['smiling_logit']}")
+    print(f"OPEN_LOGIT = {summary['apart_logit']}")
+    print(f"written: {output_folder(cfg) / 'mouth.npz'}"
+          + (f" and {cfg.export}" if cfg.export else ""))
     return 0

@@ -2,7 +2,8 @@
 
 Each part kind has a few named parameters in 0..1 (docs/styles.md): a mouth's `smile` and `open`,
 each eye's openness, the brows' `raise`, the face's `width`. A photo face is measured from its
-blendshape scores and its aligned landmark geometry; a style part simply declares its values.
+blendshape scores, its aligned landmark geometry and the mouth reader's two logits (smiling,
+lips apart: `pipeline.mouth`); a style part simply declares its values.
 
 Both sides are then encoded the same way: every parameter becomes a row of Gaussian bumps over
 0..1 (a soft histogram, unit length), scaled by the parameter's weight. The cosine similarity of two
@@ -17,6 +18,7 @@ import numpy as np
 
 from .. import landmarks as lm
 from ..align import CANONICAL_POINTS
+from ..mouth import default_reader
 from ..parse import ParsedFace
 from ..style import Style, StylePart
 from . import register_embedder
@@ -84,15 +86,20 @@ CALIBRATION: dict[str, tuple[tuple[float, float], ...]] = {
     "jaw": ((0.698, 0.1), (0.703, 0.5), (0.879, 0.5), (0.884, 0.92)),
 }
 
-# Linear evidence (a logit: > 0 says yes) fitted by logistic regression on eval/calibration.csv
-# only: name -> weight per raw measurement, and "bias".
-# Smiling (smile or grin): the smile blendshape, the mouth's width (over the inter-eye distance)
-# and how far its corners sit above the lips' middle; the width and the corner lift catch faint
-# smiles the blendshape misses, and keep a wide-open talking mouth from reading as a smile.
-SMILE_LOGIT = {"smile": 2.44, "width": 15.57, "mouth_lift": 20.99, "bias": -14.68}
-# Lips apart (grin or open): the inner-lip gap, the outer lips' height and a raised upper lip
-# (teeth shown); a parted-lips resting mouth stays shut unless the lips really are apart.
-OPEN_LOGIT = {"open": 25.74, "lip_outer": 9.80, "upper_lip_up": 31.96, "bias": -6.16}
+# Linear evidence (a logit: > 0 says yes): name -> weight per raw measurement, and "bias".
+# Smiling and lips apart are fitted by `moji train mouth` (moji/train_mouth.py) on 2,183 photos
+# labelled by eye (eval/calibration, labels, fresh and train.csv; never fresh2.csv), together
+# with the mouth reader whose logits they take (`mouth_smiling`, `mouth_apart`: a reading of
+# each photo by a network trained without its person); the file's meta holds the same values.
+# Smiling (smile or grin): the mouth reader, the smile blendshape, the mouth's width (over the
+# inter-eye distance) and how far its corners sit above the lips' middle; the reader sees the
+# faint closed smiles the blendshape misses, the width and the corner lift steady it.
+SMILE_LOGIT = {"smile": 0.8239, "width": 1.9399, "mouth_lift": 5.5208, "mouth_smiling": 0.5649,
+               "bias": -2.1762}
+# Lips apart (grin or open): the mouth reader (the dark gap or the teeth between the lips), the
+# inner-lip gap, the outer lips' height and a raised upper lip.
+OPEN_LOGIT = {"open": 14.13, "lip_outer": 2.0862, "upper_lip_up": 0.2306, "mouth_apart": 0.4765,
+              "bias": -1.8131}
 # A closed eye: the blink blendshape and the eye looking down (MediaPipe reads a shut lid so),
 # per eye; the eye aspect ratio adds nothing once these are known.
 EYE_CLOSED_LOGIT = {"blink": 13.93, "look_down": 4.16, "bias": -6.51}
@@ -140,7 +147,15 @@ def _oval_width(p: np.ndarray, depth: float) -> float:
 
 
 def measure(face: ParsedFace) -> dict[str, float]:
-    """Raw measurements of a face: blendshape scores and landmark ratios, before calibration."""
+    """Raw measurements of a face, before calibration: its blendshape scores and landmark
+    ratios (`measure_landmarks`), and the mouth reader's two logits (`pipeline.mouth`)."""
+    reading = default_reader()(face.mouth_patch)
+    return {**measure_landmarks(face), "mouth_smiling": reading.smiling,
+            "mouth_apart": reading.apart}
+
+
+def measure_landmarks(face: ParsedFace) -> dict[str, float]:
+    """Blendshape scores and landmark ratios of a face."""
     b = face.analysis.blendshapes
     p = face.aligned.landmarks
     # Blendshapes name the subject's sides; image left is the subject's right.
@@ -252,8 +267,11 @@ def encode(kind: str, params: dict[str, float]) -> np.ndarray:
 
 @register_embedder("expression")
 class ExpressionEmbedder(Embedder):
-    """Semantic features from blendshapes and landmark geometry (no pixels, no torch)."""
+    """Semantic features from blendshapes, landmark geometry and the mouth reader's look at the
+    lips (a small numpy network over the mouth patch every parsed face carries: no torch, and
+    no part crops)."""
 
+    # The parts' vectors (what the index holds) are unchanged by the mouth reader: version 2.
     version = "2"
     needs_pixels = False
 
