@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from moji.evaluate_likeness import identity
+
 # Landmark measurements (pipeline.embedders.expression.measure) each regression uses beside the
 # network's own logit.
 SMILING_FEATURES = ("smile", "width", "mouth_lift", "mouth_smiling")
@@ -62,14 +64,9 @@ class Config:
     threads: int = 2  # torch CPU threads
 
 
-def person_of(image: str) -> str:
-    """The person in a photo of the shared face set (`Name_Surname_0003.jpg` -> Name_Surname)."""
-    return Path(image).stem.rsplit("_", 1)[0]
-
-
 def fold_of(image: str, folds: int) -> int:
     """A person's fold: stable across runs and machines (not Python's salted hash)."""
-    return zlib.crc32(person_of(image).encode()) % folds
+    return zlib.crc32(identity(image).encode()) % folds
 
 
 def output_folder(cfg: Config) -> Path:
@@ -87,13 +84,13 @@ def labelled_photos(cfg: Config) -> list:
     held = [p for name in cfg.holdout.split(",") if name
             for p in read_labels(repository_file(name), images)]
     held_names = {p.path.name for p in held}
-    held_people = {person_of(n) for n in held_names}
+    held_people = {identity(n) for n in held_names}
     photos, seen = [], set()
     for name in filter(None, cfg.labels.split(",")):
         for photo in read_labels(repository_file(name), images):
             if photo.mouth is None or photo.path.name in seen:
                 continue
-            if photo.path.name in held_names or person_of(photo.path.name) in held_people:
+            if photo.path.name in held_names or identity(photo.path.name) in held_people:
                 continue
             seen.add(photo.path.name)
             photos.append(photo)
@@ -307,7 +304,7 @@ def train(cfg: Config, progress: bool = True) -> dict:
     # 3. the network written: trained on every photo
     net = train_net(patches, found, y, cfg, desc="all photos", progress=progress)
     summary = {
-        "photos": len(photos), "people": len({person_of(p.path.name) for p in photos}),
+        "photos": len(photos), "people": len({identity(p.path.name) for p in photos}),
         "patches": int(found.sum()), "smiling_logit": smiling, "apart_logit": apart,
         "cv_mouth_4class": round(correct / len(photos), 4),
         "cv_mouth_4class_network_alone": round(network_alone, 4),
