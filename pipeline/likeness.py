@@ -69,12 +69,29 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 HAIR_LENGTHS = ("none", "short", "medium", "long", "tied")
-HAIR_COLOURS = ("black", "dark_brown", "brown", "auburn", "red", "blonde", "grey", "white")
+HAIR_COLOURS = ("black", "dark_brown", "brown", "light_brown", "auburn", "red", "blonde", "grey",
+                "white")
+# The five groups a friend tells apart at a glance (issue 16's hair-colour measure)
+HAIR_COLOUR_GROUPS = {"black": "dark", "dark_brown": "dark", "brown": "brown",
+                      "light_brown": "brown", "auburn": "brown", "red": "brown",
+                      "blonde": "blonde", "grey": "grey", "white": "grey"}
 FACIAL_HAIR = ("none", "stubble", "moustache", "goatee", "beard")
 GLASSES = ("none", "glasses", "sunglasses")
-HEADWEAR = ("none", "cap", "hat", "beanie", "headscarf", "turban", "other")
-HAIR_STYLES = ("bald", "buzz", "short", "side_part", "curly", "afro", "medium",
-               "long_straight", "long_wavy", "bun", "ponytail")
+# hat: a brimmed hat; hijab: a headscarf that hides all hair; other: headwear none of these fit
+HEADWEAR = ("none", "cap", "hat", "beanie", "headscarf", "hijab", "turban", "keffiyeh", "other")
+HAIR_STYLES = ("bald", "buzz", "short", "side_part", "swept_back", "quiff", "curly", "afro",
+               "afro_puff", "pixie", "bob", "medium", "long_straight", "long_wavy", "long_curly",
+               "bun", "bun_low", "updo", "ponytail", "braids", "locs", "cornrows")
+# fringe: hair over the forehead in a straight line (the old, only hairline)
+HAIRLINES = ("fringe", "side", "centre", "swept_back", "receding", "widows_peak")
+EYE_COLOURS = ("dark_brown", "brown", "hazel", "green", "blue", "grey")
+# Signs of age drawn on the face: none; some (smile lines); marked (forehead lines, crow's feet)
+AGE_SIGNS = ("none", "some", "marked")
+EARRINGS = ("none", "earrings")
+# The keys of Likeness.to_dict(): the first five are the original contract of `moji render --json`
+LIKENESS_KEYS = frozenset({"hair", "facial_hair", "glasses", "headwear", "skin", "hair_detail",
+                           "facial_hair_rgb", "headwear_rgb", "eyes", "age_signs", "earrings",
+                           "face"})
 METHODS = ("auto", "bisenet", "basic")
 
 # The 10 official Monk Skin Tone swatches (Ellis Monk, Google 2022), lightest first.
@@ -85,11 +102,21 @@ HAIR_SWATCHES = {
     "black": "#1e1b1a",
     "dark_brown": "#3d2b20",
     "brown": "#6b4a31",
+    "light_brown": "#97714d",
     "auburn": "#8c3f24",
     "red": "#b4552c",
     "blonde": "#d2b274",
     "grey": "#9b9a97",
     "white": "#e4e2dd",
+}
+
+EYE_SWATCHES = {
+    "dark_brown": "#3b2416",
+    "brown": "#6a4023",
+    "hazel": "#8a6a32",
+    "green": "#5b7a46",
+    "blue": "#4f7fae",
+    "grey": "#8b959c",
 }
 
 
@@ -146,6 +173,43 @@ def _name(value: Any, allowed: tuple[str, ...], what: str) -> str:
     return value
 
 
+def _extra_from_dict(data: dict) -> dict[str, Any]:
+    """Issue 16's traits from to_dict's shape; each key may be missing."""
+    changes: dict[str, Any] = {}
+    detail = data.get("hair_detail") or {}
+    if not isinstance(detail, dict):
+        raise MojiError("bad_likeness", "\"hair_detail\" must be an object.")
+    if detail.get("style") is not None:
+        changes["hair_style"] = _name(detail["style"], HAIR_STYLES, "hair style")
+    if detail.get("hairline") is not None:
+        changes["hairline"] = _name(detail["hairline"], HAIRLINES, "hairline")
+    if "highlight" in detail:
+        changes["hair_highlight_rgb"] = (None if detail["highlight"] is None
+                                         else _colour(detail["highlight"], "hair highlight"))
+    for key, what in (("facial_hair_rgb", "facial hair rgb"), ("headwear_rgb", "headwear rgb")):
+        if data.get(key) is not None:
+            changes[key] = _colour(data[key], what)
+    eyes = data.get("eyes") or {}
+    if not isinstance(eyes, dict):
+        raise MojiError("bad_likeness", "\"eyes\" must be an object with colour and rgb.")
+    if eyes.get("colour") is not None:
+        changes["eye_colour"] = _name(eyes["colour"], EYE_COLOURS, "eye colour")
+    if eyes.get("rgb") is not None:
+        changes["eye_rgb"] = _colour(eyes["rgb"], "eye rgb")
+    for key, allowed, what in (("age_signs", AGE_SIGNS, "age signs"),
+                               ("earrings", EARRINGS, "earrings")):
+        if data.get(key) is not None:
+            changes[key] = _name(data[key], allowed, what)
+    face = data.get("face")
+    if face is not None:
+        if not isinstance(face, dict) or not all(
+                isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
+                for k, v in face.items()):
+            raise MojiError("bad_likeness", "\"face\" must map proportion names to numbers.")
+        changes["face"] = {k: max(-3.0, min(3.0, float(v))) for k, v in face.items()}
+    return changes
+
+
 @dataclass
 class Likeness:
     """What a person looks like beyond the expression: hair, facial hair, glasses, headwear,
@@ -163,6 +227,21 @@ class Likeness:
     skin_rgb: tuple[int, int, int] = hex_to_rgb(MONK_SCALE[4])
     monk: int = 5
     lips_rgb: tuple[int, int, int] | None = None  # light-corrected; not in to_dict's contract
+    # Issue 16's traits. Each has a default that draws as before, so a kept look from an
+    # older version reads back unchanged.
+    hair_highlight_rgb: tuple[int, int, int] | None = None  # two-tone hair: streaks, highlights
+    hairline: str = "fringe"
+    headwear_rgb: tuple[int, int, int] | None = None  # None: the style's own headwear colour
+    eye_colour: str = "brown"
+    eye_rgb: tuple[int, int, int] | None = None  # None: eye_colour's swatch
+    age_signs: str = "none"
+    earrings: str = "none"
+    # The face's own proportions (pipeline/geometry.py): name -> standardised deviation from the
+    # average face (0 average, +-1 one standard deviation, clipped to +-3). Empty: the template.
+    face: dict[str, float] = field(default_factory=dict)
+    # Ranked guesses per trait (field name -> names, best first), for /me and the Mini App to
+    # show first; not part of the look itself.
+    guesses: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
         """The contract of `moji render --json` (and the README), exactly."""
@@ -174,6 +253,22 @@ class Likeness:
             "glasses": self.glasses,
             "headwear": self.headwear,
             "skin": {"rgb": rgb_to_hex(self.skin_rgb), "monk": int(self.monk)},
+        } | self._extra_dict()
+
+    def _extra_dict(self) -> dict:
+        """Issue 16's traits, beside the original contract's keys (which keep their shapes)."""
+        hair = {"style": self.hair_style, "hairline": self.hairline,
+                "highlight": rgb_to_hex(self.hair_highlight_rgb)
+                if self.hair_highlight_rgb else None}
+        return {
+            "hair_detail": hair,
+            "facial_hair_rgb": rgb_to_hex(self.facial_hair_rgb) if self.facial_hair_rgb else None,
+            "headwear_rgb": rgb_to_hex(self.headwear_rgb) if self.headwear_rgb else None,
+            "eyes": {"colour": self.eye_colour,
+                     "rgb": rgb_to_hex(self.eye_rgb or hex_to_rgb(EYE_SWATCHES[self.eye_colour]))},
+            "age_signs": self.age_signs,
+            "earrings": self.earrings,
+            "face": {k: round(float(v), 3) for k, v in sorted(self.face.items())},
         }
 
     @classmethod
@@ -210,6 +305,7 @@ class Likeness:
                 raise MojiError("bad_likeness",
                                 f"Skin monk must be a whole number from 1 to 10, not {monk!r}.")
             changes["monk"] = monk
+        changes.update(_extra_from_dict(data))
         if "hair_colour" not in changes and changes.get("hair_length") == "none":
             changes["hair_colour"] = None
         return cls().replace(**changes)
@@ -233,6 +329,8 @@ class Likeness:
             new.monk = monk_index(new.skin_rgb)
         new.hair_rgb = tuple(int(c) for c in new.hair_rgb)  # type: ignore[assignment]
         new.skin_rgb = tuple(int(c) for c in new.skin_rgb)  # type: ignore[assignment]
+        if "eye_colour" in changes and "eye_rgb" not in changes:
+            new.eye_rgb = None  # drawn in the new colour's swatch
         return new
 
 

@@ -50,6 +50,10 @@ def match_parts(style: Style, index: StyleIndex,
     return matches
 
 
+# Names a style may not draw yet, and the part that stands in for them
+DRAWN_AS = {"hijab": "headscarf", "keffiyeh": "headscarf"}
+
+
 def match_likeness(style: Style, likeness: Likeness) -> dict[str, Match]:
     """The style's hair, facial hair, glasses and headwear parts for a person, by tag.
 
@@ -70,6 +74,8 @@ def match_likeness(style: Style, likeness: Likeness) -> dict[str, Match]:
         if not candidates or (value == "none" and kind != "hair"):  # bald is a hair part
             continue
         parts = [p for p in candidates if p.tag == value]
+        if not parts and value in DRAWN_AS:  # a trait the style has no part of its own for yet
+            parts = [p for p in candidates if p.tag == DRAWN_AS[value]]
         if not parts and kind == "headwear":  # "other" headwear: the nearest shape there is
             parts = [p for p in candidates if p.tag == "hat"] or candidates
         if not parts:

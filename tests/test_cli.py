@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
+from pipeline.likeness import LIKENESS_KEYS
+
 MOJI = [sys.executable, "-m", "moji.cli"]
 
 
@@ -38,7 +40,7 @@ def test_render_json_contract(tmp_path, no_face_png):
     assert set(grin["parts"]) <= {"mouth", "eyes", "brows", "face", "hair", "facial_hair",
                                   "glasses", "headwear"}
     likeness = grin["likeness"]
-    assert set(likeness) == {"hair", "facial_hair", "glasses", "headwear", "skin"}
+    assert set(likeness) == LIKENESS_KEYS
     assert set(likeness["hair"]) == {"length", "colour", "rgb"}
     assert set(likeness["skin"]) == {"rgb", "monk"} and 1 <= likeness["skin"]["monk"] <= 10
     assert "grin" in grin["parts"]["mouth"]["tags"]
@@ -73,7 +75,7 @@ def test_render_all_faces(tmp_path, two_faces_jpeg):
     left, right = two["people"]  # neutral.jpg pasted left of grin.jpg
     assert left["box"][0] < right["box"][0] and len(left["box"]) == 4
     assert "neutral" in left["parts"]["mouth"]["tags"] and "grin" in right["parts"]["mouth"]["tags"]
-    assert set(left["likeness"]) == {"hair", "facial_hair", "glasses", "headwear", "skin"}
+    assert set(left["likeness"]) == LIKENESS_KEYS
     assert two["parts"] == left["parts"]  # the usual keys: the first person's
     from PIL import Image
 
@@ -95,7 +97,7 @@ def test_render_draws_a_given_likeness(tmp_path):
     drawn = moji(*args, "--likeness", str(tmp_path / "me.json"), "--out", str(tmp_path / "a"))
     assert drawn.returncode == 0, drawn.stderr
     record = json.loads(drawn.stdout)
-    assert record["likeness"] == given
+    assert {k: record["likeness"][k] for k in given} == given  # the rest: defaults
     parts = record["parts"]
     assert parts["hair"]["tags"][0] == "long" and parts["facial_hair"]["tags"][0] == "beard"
     assert parts["glasses"]["tags"][0] == "sunglasses" and "headwear" not in parts

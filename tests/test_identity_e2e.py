@@ -12,6 +12,8 @@ import time
 
 from botkit import eventually, inline_buttons, job_results, service_fixtures, variant
 
+from pipeline.likeness import LIKENESS_KEYS
+
 QUEUE = "moji-identity-test"
 ENV = {"MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE, "MOJI_HEARTBEAT_TTL": "5",
        "MOJI_LOG_LEVEL": "INFO"}
@@ -93,7 +95,7 @@ def test_first_selfie_sets_the_look_and_later_selfies_keep_it(svc, api, redis_se
     assert report["identity"] == {"used": None, "established": 1}
     assert kept["face"] == report["face"] and kept["face"].startswith("face-")
     assert _without_style(kept["likeness"]) == report["likeness"]
-    assert set(kept["likeness"]) == {"hair", "facial_hair", "glasses", "headwear", "skin"}
+    assert set(kept["likeness"]) == LIKENESS_KEYS
 
     # another person's photo in Ann's chat: Ann's look stays, the expression is this photo's
     second = api.send_photo(ann, variant("frown.jpg", 7301))

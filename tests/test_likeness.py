@@ -81,6 +81,10 @@ def test_to_dict_is_exactly_the_contract():
         "hair": {"length": "long", "colour": "blonde", "rgb": "#d2b274"},
         "facial_hair": "none", "glasses": "sunglasses", "headwear": "cap",
         "skin": {"rgb": "#a07e56", "monk": 6},
+        "hair_detail": {"style": "long_wavy", "hairline": "fringe", "highlight": None},
+        "facial_hair_rgb": None, "headwear_rgb": None,
+        "eyes": {"colour": "brown", "rgb": "#6a4023"},
+        "age_signs": "none", "earrings": "none", "face": {},
     }
     bald = Likeness().replace(hair_length="none")
     assert bald.hair_colour is None and bald.to_dict()["hair"]["colour"] is None
