@@ -1,9 +1,10 @@
 """The drawing code of the built-in styles: shared geometry, and one module per style.
 
 ``svg`` holds SVG helpers, ``specs`` the part variants (ids, tags, params), ``geometry`` the
-shapes every style shares (faces, mouths, eyes, brows, and hair, beards, glasses and hats
-drawn around a ``Head``), ``style`` the ``Style`` record, ``pack`` the pack-only parts'
-shapes (heart eyes, tears, hands). Every other module here is a style:
+shapes every style shares (faces, mouths, eyes, brows, and the ``Head`` likeness parts are
+drawn around), ``hair``, ``facial_hair``, ``headwear`` and ``accessories`` (glasses, earrings,
+signs of age) the likeness shapes, ``style`` the ``Style`` record, ``pack`` the pack-only
+parts' shapes (heart eyes, tears, hands). Every other module here is a style:
 it defines ``STYLE``. A new style is one new file; ``all_styles()`` finds it.
 """
 
@@ -14,7 +15,8 @@ import pkgutil
 
 from .style import Style
 
-SHARED_MODULES = frozenset({"svg", "specs", "geometry", "style", "pack"})
+SHARED_MODULES = frozenset({"svg", "specs", "geometry", "style", "pack", "hair", "facial_hair",
+                            "headwear", "accessories"})
 
 
 def all_styles() -> list[Style]:

@@ -9,6 +9,8 @@ only a faint warm shade of the skin.
 
 from __future__ import annotations
 
+from .accessories import glasses_shapes
+from .facial_hair import facial_hair_shapes
 from .geometry import (
     CX,
     MOUTH_Y,
@@ -18,16 +20,14 @@ from .geometry import (
     closed_lips,
     eye_lid_arc,
     face_geom,
-    facial_hair_shapes,
-    glasses_shapes,
-    hair_shapes,
-    headwear_shapes,
     mouth_geom,
     mouth_line,
     mouth_shape,
     tapered_brow,
     tongue_path,
 )
+from .hair import hair_shapes
+from .headwear import headwear_shapes
 from .specs import BrowsSpec, Eye, FaceSpec, MouthSpec
 from .style import Style, flat_pack_painter, likeness, pack_draws, pair_eyes
 from .svg import clip, ellipse, num, path, pt, smooth_closed, stroke

@@ -3,6 +3,8 @@ hair in a darker yellow-brown, and headwear in emoji colours."""
 
 from __future__ import annotations
 
+from .accessories import glasses_shapes
+from .facial_hair import facial_hair_shapes
 from .geometry import (
     Head,
     Point,
@@ -10,9 +12,6 @@ from .geometry import (
     brow_control,
     brow_points,
     eye_lid_arc,
-    facial_hair_shapes,
-    glasses_shapes,
-    headwear_shapes,
     kiss_path,
     lidded_ellipse,
     mouth_geom,
@@ -20,6 +19,7 @@ from .geometry import (
     mouth_shape,
     tongue_path,
 )
+from .headwear import headwear_shapes
 from .specs import BrowsSpec, Eye, FaceSpec, MouthSpec
 from .style import Style, flat_pack_painter, likeness, pack_draws, pair_eyes
 from .svg import clip, ellipse, num, path, pt, smooth_closed, stroke

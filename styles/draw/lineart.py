@@ -3,6 +3,8 @@ ink outlines over white, with a few strands, hatching and dots for texture."""
 
 from __future__ import annotations
 
+from .accessories import glasses_shapes
+from .facial_hair import facial_hair_shapes
 from .geometry import (
     CX,
     Head,
@@ -10,10 +12,6 @@ from .geometry import (
     almond,
     brow_points,
     eye_lid_arc,
-    facial_hair_shapes,
-    glasses_shapes,
-    hair_shapes,
-    headwear_shapes,
     kiss_path,
     lidded_ellipse,
     mouth_geom,
@@ -22,6 +20,8 @@ from .geometry import (
     tapered_brow,
     tongue_path,
 )
+from .hair import hair_shapes
+from .headwear import headwear_shapes
 from .pack import Mark
 from .specs import BrowsSpec, Eye, FaceSpec, MouthSpec
 from .style import HAND_EDGE, Style, likeness, pack_draws, pair_eyes

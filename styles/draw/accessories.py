@@ -1,0 +1,55 @@
+"""Accessories: glasses around the canonical eye centres."""
+
+from __future__ import annotations
+
+from .geometry import (
+    CX,
+    EYE_CENTRES,
+    Head,
+    Shapes,
+    ellipse_path,
+)
+from .svg import Point, num, pt, smooth_closed
+
+# --- glasses: around the canonical eye centres -------------------------------------------------
+
+
+def _round_lens(c: Point) -> str:
+    return ellipse_path(c, 27, 26)
+
+
+def _rect_lens(c: Point) -> str:
+    x0, x1, y0, y1, r = c[0] - 33, c[0] + 33, c[1] - 22, c[1] + 20, 9
+    return (f"M{pt((x0 + r, y0))}H{num(x1 - r)}Q{pt((x1, y0))} {pt((x1, y0 + r))}"
+            f"V{num(y1 - r)}Q{pt((x1, y1))} {pt((x1 - r, y1))}H{num(x0 + r)}"
+            f"Q{pt((x0, y1))} {pt((x0, y1 - r))}V{num(y0 + r)}Q{pt((x0, y0))} {pt((x0 + r, y0))}Z")
+
+
+def _sun_lens(c: Point, side: str) -> str:
+    # Wayfarer-like: a broad top edge, the lower edge tapering towards the nose.
+    s = -1 if side == "left" else 1
+    pts = [(c[0] - 35 * s, c[1] - 21), (c[0] + 33 * s, c[1] - 22), (c[0] + 30 * s, c[1] + 8),
+           (c[0] + 18 * s, c[1] + 22), (c[0] - 20 * s, c[1] + 22), (c[0] - 33 * s, c[1] + 4)]
+    return smooth_closed(pts)
+
+
+def glasses_shapes(slug: str, head: Head) -> Shapes:
+    """Lenses, rims, bridge and the temple arms' ends for glasses ``slug``."""
+    left, right = EYE_CENTRES["left"], EYE_CENTRES["right"]
+    if slug == "round":
+        lenses, half, bridge_y = [_round_lens(left), _round_lens(right)], 27, 124
+    elif slug == "rect":
+        lenses, half, bridge_y = [_rect_lens(left), _rect_lens(right)], 33, 118
+    else:
+        lenses, half, bridge_y = [_sun_lens(left, "left"), _sun_lens(right, "right")], 34, 112
+    inner = left[0] + half
+    bridge = (f"M{pt((inner - 1, bridge_y + 4))}Q{pt((CX, bridge_y - 6))} "
+              f"{pt((2 * CX - inner + 1, bridge_y + 4))}")
+    arms = [f"M{pt((left[0] - half, 118))}L{pt((left[0] - half - 12, 114))}",
+            f"M{pt((right[0] + half, 118))}L{pt((right[0] + half + 12, 114))}"]
+    out: list[tuple[str, str]] = [("lens", d) for d in lenses]
+    if slug == "sunglasses":
+        for c in (left, right):
+            out.append(("glare", f"M{pt((c[0] - 22, c[1] + 2))}L{pt((c[0] - 6, c[1] - 16))}"))
+    out += [("frame", d) for d in lenses] + [("bridge", bridge)] + [("bridge", a) for a in arms]
+    return Shapes(front=out)
