@@ -26,9 +26,12 @@ STICKER_MAX_BYTES = 512 * 1024  # Telegram's limit for a static sticker
 STICKER_VIEWBOX = "18 30 270 270"
 # Back to front: (part kind, layer of that part). Hair and hats have a layer behind the head and
 # one in front of the face (StylePart.layers); other parts are one layer.
-LAYERS = (("hair", "back"), ("headwear", "back"), ("face", "main"), ("facial_hair", "main"),
-          ("eyes", "main"), ("brows", "main"), ("mouth", "main"), ("glasses", "main"),
-          ("hair", "front"), ("headwear", "front"), ("extras", "main"))
+# Signs of age lie on the skin under everything else of the face; earrings hang in front of
+# the hair (tucked behind the ear) and under a headscarf.
+LAYERS = (("hair", "back"), ("headwear", "back"), ("face", "main"), ("age", "main"),
+          ("facial_hair", "main"), ("eyes", "main"), ("brows", "main"), ("mouth", "main"),
+          ("glasses", "main"), ("hair", "front"), ("earrings", "main"), ("headwear", "front"),
+          ("extras", "main"))
 LAYER_ORDER = tuple(dict.fromkeys(kind for kind, _ in LAYERS))  # kinds, back to front
 
 # A recolouring: (palette colour the part files draw with, colour for this person) pairs.
@@ -124,7 +127,8 @@ def drawn_hair_rgb(rgb: tuple[int, int, int], name: str | None) -> tuple[int, in
 def person_colours(style: Style, skin_rgb: tuple[int, int, int] | None = None,
                    likeness: Likeness | None = None) -> Colours:
     """The palette swaps that draw a style in a person's colours: skin (from the likeness, else
-    the photo's sample), hair and beard, lips; each only where the style takes it from photos."""
+    the photo's sample), hair (and its highlights) and beard, lips, each only where the style
+    takes it from photos; headwear in its measured colour wherever the style colours it."""
     p, swaps = style.palette, []
     if style.skin_from_photo and likeness is not None:
         swaps += zip(("skin", "skin_shade"), likeness_skin_palette(likeness), strict=True)
@@ -135,11 +139,21 @@ def person_colours(style: Style, skin_rgb: tuple[int, int, int] | None = None,
             hair = drawn_hair_rgb(likeness.hair_rgb, likeness.hair_colour)
         else:  # bald: nothing measured on the head; brows and beard take the beard's colour
             hair = likeness.facial_hair_rgb or drawn_hair_rgb(likeness.hair_rgb, "dark_brown")
-        swaps += zip(("hair", "hair_shade", "hair_light"), hair_palette(hair), strict=True)
+        tones = hair_palette(hair)
+        swaps += zip(("hair", "hair_shade", "hair_light"), tones, strict=True)
+        # Two-tone hair: the streaks in the highlight colour; without one they are drawn in
+        # the hair's own colour and vanish into it.
+        highlight = likeness.hair_highlight_rgb
+        swaps.append(("hair_highlight", hair_palette(highlight)[0] if highlight else tones[0]))
         # Brows go with the hair (grey hair, grey brows), a shade darker, as people's are.
-        swaps.append(("brow", hair_palette(hair)[1]))
+        swaps.append(("brow", tones[1]))
+        # A beard in its own measured colour (grey and white beards under dark hair).
         beard = likeness.facial_hair_rgb or hair
         swaps += zip(("beard", "beard_shade", "beard_light"), hair_palette(beard), strict=True)
+    if likeness is not None and likeness.headwear_rgb and p.get(likeness.headwear):
+        # Headwear in its measured colour, in every style that colours it.
+        main, shade, _ = hair_palette(likeness.headwear_rgb)
+        swaps += [(likeness.headwear, main), (f"{likeness.headwear}_shade", shade)]
     if style.lips_from_photo and likeness is not None and likeness.lips_rgb is not None:
         swaps.append(("lips", lips_colour(likeness.lips_rgb)))
     return tuple((p[key], new) for key, new in swaps if p.get(key))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .index import StyleIndex
-from .style import Style
+from .style import Style, StylePart
 
 if TYPE_CHECKING:
     from .likeness import Likeness
@@ -50,39 +50,64 @@ def match_parts(style: Style, index: StyleIndex,
     return matches
 
 
-# Names a style may not draw yet, and the part that stands in for them
-DRAWN_AS = {"hijab": "headscarf", "keffiyeh": "headscarf"}
+def _hair_part(candidates: list[StylePart], likeness: Likeness) -> StylePart | None:
+    """The hair part of a likeness: its hair style (any length: the style says more than the
+    length), else the plain style of its length (hair-short is tagged ["short", "short", ...]),
+    else that length's first; then the part of that style with the person's hairline, else the
+    style's own hairline (its plain part, the shortest id)."""
+    of_style = [p for p in candidates if p.tags[1:2] == (likeness.hair_style,)]
+    if not of_style:
+        of_length = [p for p in candidates if p.tag == likeness.hair_length]
+        if not of_length:
+            return None
+        plain = [p for p in of_length if p.tags[1:2] == (likeness.hair_length,)] or of_length
+        of_style = [p for p in of_length if p.tags[1:2] == plain[0].tags[1:2]]
+    return next((p for p in of_style if p.tags[2:3] == (likeness.hairline,)),
+                min(of_style, key=lambda p: len(p.id)))
 
 
-def match_likeness(style: Style, likeness: Likeness) -> dict[str, Match]:
-    """The style's hair, facial hair, glasses and headwear parts for a person, by tag.
+def _earrings_part(candidates: list[StylePart], face: StylePart | None) -> StylePart | None:
+    """Earrings sit at the ears, which move with the face's width: the part drawn for the
+    nearest face width (its "width" parameter), else the first."""
+    if not candidates:
+        return None
+    if face is None or "width" not in face.params:
+        return candidates[len(candidates) // 2]
+    return min(candidates, key=lambda p: abs(p.params.get("width", 0.5) - face.params["width"]))
+
+
+def match_likeness(style: Style, likeness: Likeness,
+                   face_id: str | None = None) -> dict[str, Match]:
+    """The style's hair, facial hair, glasses, headwear, signs of age and earrings parts for a
+    person, by tag; ``face_id`` (the chosen face part) places the earrings at its ears.
 
     Likeness parts are chosen, not measured against: the likeness already names what to draw
-    (hair length, and its style when known), so the part whose tags say the same wins, and its
+    (hair style and hairline, else length), so the part whose tags say the same wins, and its
     colours come from the likeness when the style is drawn (pipeline.compose.person_colours).
-    A kind the style does not draw, or a "none", adds nothing.
+    A kind the style does not draw, or a "none", adds nothing; a hijab hides all hair.
     """
-    wanted = {
-        "hair": (likeness.hair_length, likeness.hair_style),
-        "facial_hair": (likeness.facial_hair, None),
-        "glasses": (likeness.glasses, None),
-        "headwear": (likeness.headwear, None),
-    }
     matches = {}
-    for kind, (value, style_hint) in wanted.items():
+
+    def add(kind: str, part: StylePart | None) -> None:
+        if part is not None:
+            matches[kind] = Match(kind=kind, part_id=part.id, tags=list(part.tags),
+                                  similarity=1.0)
+
+    hair = style.parts.get("hair", [])
+    if hair and likeness.headwear != "hijab":
+        add("hair", _hair_part(hair, likeness))
+    for kind, value in (("facial_hair", likeness.facial_hair), ("glasses", likeness.glasses),
+                        ("headwear", likeness.headwear), ("age", likeness.age_signs)):
         candidates = style.parts.get(kind, [])
-        if not candidates or (value == "none" and kind != "hair"):  # bald is a hair part
+        if not candidates or value == "none":
             continue
         parts = [p for p in candidates if p.tag == value]
-        if not parts and value in DRAWN_AS:  # a trait the style has no part of its own for yet
-            parts = [p for p in candidates if p.tag == DRAWN_AS[value]]
         if not parts and kind == "headwear":  # "other" headwear: the nearest shape there is
             parts = [p for p in candidates if p.tag == "hat"] or candidates
-        if not parts:
-            continue
-        # The hinted style, else the plain style of that length (hair-short is tagged
-        # ["short", "short"]), else the first: parts load in file-name order, not by merit.
-        best = next((p for p in parts if style_hint in p.tags[1:]),
-                    next((p for p in parts if value in p.tags[1:]), parts[0]))
-        matches[kind] = Match(kind=kind, part_id=best.id, tags=list(best.tags), similarity=1.0)
+        add(kind, parts[0] if parts else None)
+    if likeness.earrings != "none" and likeness.headwear != "hijab":
+        face = None
+        if face_id is not None:
+            face = next((p for p in style.parts.get("face", []) if p.id == face_id), None)
+        add("earrings", _earrings_part(style.parts.get("earrings", []), face))
     return matches

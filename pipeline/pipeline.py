@@ -175,8 +175,11 @@ def _photo_box(image: DecodedImage, face: FaceAnalysis) -> tuple[int, int, int, 
 
 
 def _add_likeness_parts(style: Style, matches: dict[str, Match], likeness: Likeness) -> None:
-    """Add the hair, facial hair, glasses and headwear parts of a likeness to `matches`."""
-    for kind, match in match_likeness(style, likeness).items():
+    """Add the hair, facial hair, glasses, headwear, age and earrings parts of a likeness to
+    `matches` (earrings at the chosen face's ears)."""
+    face = matches.get("face")
+    for kind, match in match_likeness(style, likeness,
+                                      face_id=face.part_id if face else None).items():
         matches.setdefault(kind, match)  # a part asked for by name wins
 
 

@@ -19,9 +19,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-# Part kinds that show what a person looks like, not what their face is doing. A style may leave
-# any of them out; they are chosen by tag from the person's likeness, not by embedding.
-LIKENESS_KINDS = ("hair", "facial_hair", "glasses", "headwear")
+# Part kinds that show what a person looks like, not what their face is doing ("age": lines of
+# age on the face; "earrings": at the ear lobes). A style may leave any of them out; they are
+# chosen by tag from the person's likeness, not by embedding.
+LIKENESS_KINDS = ("hair", "facial_hair", "glasses", "headwear", "age", "earrings")
 # Tears, sweat drops, hearts, zzz...: drawn over everything for a sticker pack's expressions.
 EXTRA_KINDS = ("extras",)
 STYLE_KINDS = PART_KINDS + LIKENESS_KINDS + EXTRA_KINDS

@@ -502,7 +502,7 @@ def render_clip(pipe: Pipeline, clip: Path | bytes, style: str | None = None,
         face_id = index.ids["face"][int(np.argmax(face_sims))]
     face = chosen_style.part(face_id)
     fixed = {"face": Match("face", face.id, list(face.tags), 1.0)}
-    for kind, match in match_likeness(chosen_style, likeness).items():
+    for kind, match in match_likeness(chosen_style, likeness, face_id=face.id).items():
         fixed.setdefault(kind, match)
     sunglasses = likeness.glasses == "sunglasses"
     lap("identity")

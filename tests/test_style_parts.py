@@ -13,17 +13,28 @@ from PIL import Image
 
 from pipeline.compose import STICKER_MAX_BYTES, compose_svg, render_png, render_sticker
 from pipeline.index import INDEX_FILE
-from pipeline.likeness import FACIAL_HAIR, GLASSES, HAIR_LENGTHS, HAIR_STYLES, HEADWEAR, Likeness
-from pipeline.match import DRAWN_AS
+from pipeline.likeness import (
+    AGE_SIGNS,
+    EARRINGS,
+    FACIAL_HAIR,
+    GLASSES,
+    HAIR_LENGTHS,
+    HAIR_STYLES,
+    HAIRLINES,
+    HEADWEAR,
+    Likeness,
+)
 from pipeline.style import load_style, split_layers, styles_dir
 from styles.draw import all_styles
 from styles.draw.specs import BROWS, EYES, FACES, MOUTHS
 from styles.generate import style_parts, style_toml
 
 STYLES = [style.name for style in all_styles()]
-LIKENESS_KINDS = ("hair", "facial_hair", "glasses", "headwear")
-# What each built-in style draws of a person: classic keeps its bald yellow emoji face.
-DRAWS_HAIR = {"classic": False, "avatar": True, "lineart": True}
+LIKENESS_KINDS = ("hair", "facial_hair", "glasses", "headwear", "age", "earrings")
+# What each built-in style draws of a person: every style draws hair (classic on its yellow
+# face), and takes the hair's colour from the photo where it draws colour.
+DRAWS_HAIR = {"classic": True, "avatar": True, "lineart": True}
+HAIR_FROM_PHOTO = {"classic": True, "avatar": True, "lineart": False}
 FRAME_BOX = (18, 30, 288, 300)  # the sticker's view box "18 30 270 270" in frame pixels
 # The pack-only parts of issue 8's spec, by id, with their tags: every style draws all of them.
 PACK_PARTS = {
@@ -69,16 +80,20 @@ def test_every_style_has_the_likeness_parts_and_tags(name):
     hair = style.parts["hair"]
     if DRAWS_HAIR[name]:
         assert {p.tags[0] for p in hair} == set(HAIR_LENGTHS)
-        assert {p.tags[1] for p in hair} <= set(HAIR_STYLES)
-        assert style.hair_from_photo == (name == "avatar")
+        # Every hair style drawn as itself, each with its own hairline and more where it shows.
+        assert {p.tags[1] for p in hair} == set(HAIR_STYLES)
+        assert {p.tags[2] for p in hair if len(p.tags) > 2} == set(HAIRLINES)
+        assert style.hair_from_photo == HAIR_FROM_PHOTO[name]
     else:
         assert hair == []
     assert {p.tag for p in style.parts["facial_hair"]} == set(FACIAL_HAIR) - {"none"}
     glasses = [p.tag for p in style.parts["glasses"]]
     assert glasses.count("glasses") >= 2 and "sunglasses" in glasses
     assert set(glasses) <= set(GLASSES)
-    headwear = {p.tag for p in style.parts["headwear"]} | set(DRAWN_AS)
+    headwear = {p.tag for p in style.parts["headwear"]}
     assert headwear == set(HEADWEAR) - {"none", "other"}
+    assert {p.tag for p in style.parts["age"]} == set(AGE_SIGNS) - {"none"}
+    assert {p.tag for p in style.parts["earrings"]} == set(EARRINGS) - {"none"}
     for kind in LIKENESS_KINDS:
         for part in style.parts[kind]:
             assert part.id.startswith(f"{kind}-"), part.id
@@ -117,7 +132,7 @@ def test_layer_markers_parse(name):
         want = {"front"} if part.tags[1] == "bald" else {"back", "front"}
         assert set(layers) == want, part.id
         assert all("<path" in body for body in layers.values()), part.id
-    for kind in ("facial_hair", "glasses", "headwear"):
+    for kind in ("facial_hair", "glasses", "age", "earrings"):
         for part in style.parts[kind]:
             assert "<!--" not in part.body, part.id  # one layer: the kind decides where
     body = "<defs/>\n<!-- layer: back -->\n<path/>\n<!-- layer: front -->\n<rect/>"
@@ -219,10 +234,15 @@ def test_recoloured_palette_colours_are_used_by_nothing_else(name):
     if style.skin_from_photo:
         swapped += ["skin", "skin_shade"]
     if style.hair_from_photo:
-        swapped += ["hair", "hair_shade", "hair_light", "beard", "beard_shade", "brow"]
+        swapped += ["hair", "hair_shade", "hair_light", "hair_highlight", "beard", "beard_shade",
+                    "brow"]
+    # Headwear takes its measured colour in every style that colours it.
+    swapped += [key for spec in HEADWEAR for key in (spec, f"{spec}_shade")
+                if key in style.palette]
     if style.lips_from_photo:
         swapped += ["lips"]
     palette = {key: value.upper() for key, value in style.palette.items()}
+    swapped = [key for key in swapped if key in palette]  # classic has no brow colour
     for key in swapped:
         others = {k for k, v in palette.items() if v == palette[key] and k != key}
         assert not others, (key, others)

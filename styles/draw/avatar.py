@@ -9,7 +9,7 @@ only a faint warm shade of the skin.
 
 from __future__ import annotations
 
-from .accessories import glasses_shapes
+from .accessories import age_shapes, earrings_shapes, glasses_shapes
 from .facial_hair import facial_hair_shapes
 from .geometry import (
     CX,
@@ -186,7 +186,7 @@ def avatar_brows(st: Style, spec: BrowsSpec, pid: str) -> list[str]:
 
 
 
-HEADWEAR_SLUGS = ("cap", "hat", "beanie", "headscarf", "turban")
+HEADWEAR_SLUGS = ("cap", "hat", "beanie", "headscarf", "hijab", "turban", "keffiyeh")
 
 
 def avatar_likeness(st: Style, slug: str, role: str, d: str) -> list[str]:
@@ -195,25 +195,35 @@ def avatar_likeness(st: Style, slug: str, role: str, d: str) -> list[str]:
     p = st.p
     if slug in HEADWEAR_SLUGS:
         main, shade = p[slug], p[f"{slug}_shade"]
+        # A light cloth (a keffiyeh) keeps an edge in its shade against a white chat.
+        edge = {"stroke": shade, "stroke_width": 2.5} if slug == "keffiyeh" else {}
         return {
-            "fill": [path(d, fill=main)],
+            "fill": [path(d, fill=main, **edge)],
             "ring": [path(d, fill=main, fill_rule="evenodd")],
             "shade": [path(d, fill=shade)],
             "accent": [path(d, fill=p["hat_band"])],
             "line": [path(d, **stroke(shade, 3))],
+            "check": [path(d, fill=p["keffiyeh_check"], opacity=0.85)],
+            "cord": [path(d, **stroke(p["agal"], 6))],
         }[role]
     sun = slug == "sunglasses"
-    hair, shade = p["hair"], p["hair_shade"]
+    hair, shade, streak = p["hair"], p["hair_shade"], p["hair_highlight"]
     if slug in FACIAL_HAIR_SLUGS:
-        hair, shade = p["beard"], p["beard_shade"]
+        hair, shade, streak = p["beard"], p["beard_shade"], None
+    # Two-tone hair: a highlight streak under every strand (compose draws it in the hair's
+    # own colour, so invisible, when the person has no highlights).
+    streaks = [path(d, **stroke(streak, 9))] if streak else []
     painters = {
         "fill": lambda: [path(d, fill=hair)],
+        "lock": lambda: [*streaks, path(d, **stroke(hair, 7)), path(d, **stroke(shade, 2))],
+        "shade_line": lambda: [path(d, **stroke(shade, 4))],
+        "accent": lambda: [path(d, fill=shade)],
         "soft": lambda: [path(d, fill=hair, opacity=0.88)],
         # Hair behind the head: the hair colour darkened by half its shade, so that light
         # hair stays one colour instead of turning two-tone.
         "shade": lambda: [path(d, fill=hair), path(d, fill=shade, opacity=0.55)],
         "light": lambda: [path(d, fill=p["hair_light"])],
-        "line": lambda: [path(d, **stroke(shade, 3))],
+        "line": lambda: [*streaks, path(d, **stroke(shade, 3))],
         "shine": lambda: [path(d, **stroke(p["shine"], 5), opacity=0.35)],
         "stubble": lambda: [path(d, fill=shade, opacity=0.28)],
         "hatch": lambda: [path(d, **stroke(shade, 2.2), opacity=0.5)],
@@ -223,6 +233,10 @@ def avatar_likeness(st: Style, slug: str, role: str, d: str) -> list[str]:
         "frame": lambda: [path(d, **stroke(p["frame"], 5 if sun else 4.5))],
         "bridge": lambda: [path(d, **stroke(p["frame"], 4.5))],
         "glare": lambda: [path(d, **stroke(p["shine"], 5), opacity=0.45)],
+        # Signs of age: thin lines in the skin's own shade, so they follow every skin tone.
+        "crease": lambda: [path(d, **stroke(p["skin_shade"], 2.6))],
+        "stud": lambda: [path(d, fill=p["earring"], stroke=p["earring_edge"], stroke_width=1.5)],
+        "drop": lambda: [path(d, fill=p["earring"], stroke=p["earring_edge"], stroke_width=1.5)],
     }
     return painters[role]()
 
@@ -246,6 +260,8 @@ STYLE = Style(
         "hair": "#6A4330",
         "hair_shade": "#4F3022",
         "hair_light": "#8A5E45",
+        # Highlights: compose draws them in hair_highlight_rgb, else in the hair's colour.
+        "hair_highlight": "#6A4331",
         "beard": "#5E3D2B",
         "beard_shade": "#432A1D",
         "brow": "#35241B",
@@ -271,6 +287,14 @@ STYLE = Style(
         "headscarf_shade": "#54366D",
         "turban": "#C0392B",
         "turban_shade": "#962A1F",
+        "hijab": "#3E5C8A",
+        "hijab_shade": "#2D4468",
+        "keffiyeh": "#F4F1EA",
+        "keffiyeh_shade": "#C9C3B6",
+        "keffiyeh_check": "#B3202B",
+        "agal": "#1C1B1E",
+        "earring": "#E9B93A",
+        "earring_edge": "#A8781A",
         # Pack parts; none of these may equal a recoloured colour (skin, hair, lips...).
         "heart": "#E0245E",
         "heart_edge": "#A3113F",
@@ -299,6 +323,8 @@ STYLE = Style(
         "facial_hair": likeness(facial_hair_shapes, avatar_likeness),
         "glasses": likeness(glasses_shapes, avatar_likeness),
         "headwear": likeness(headwear_shapes, avatar_likeness),
+        "age": likeness(age_shapes, avatar_likeness),
+        "earrings": likeness(earrings_shapes, avatar_likeness),
     },
     # Hands are drawn in the skin colour, so they take the person's skin tone too; a thin
     # dark outline keeps a hand apart from the face behind it (both are skin).

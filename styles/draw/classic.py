@@ -1,9 +1,10 @@
-"""classic: the familiar yellow emoji. No hair (emoji faces are bald), but glasses, facial
-hair in a darker yellow-brown, and headwear in emoji colours."""
+"""classic: the familiar yellow emoji. The face stays yellow; the person's hair, facial hair
+and glasses are drawn flat in their own colours, as the people emoji of the major platforms
+draw them, and headwear in emoji colours (or its measured colour)."""
 
 from __future__ import annotations
 
-from .accessories import glasses_shapes
+from .accessories import age_shapes, earrings_shapes, glasses_shapes
 from .facial_hair import facial_hair_shapes
 from .geometry import (
     Head,
@@ -19,8 +20,9 @@ from .geometry import (
     mouth_shape,
     tongue_path,
 )
+from .hair import hair_shapes
 from .headwear import headwear_shapes
-from .specs import BrowsSpec, Eye, FaceSpec, MouthSpec
+from .specs import HAIR_BY_SLUG, BrowsSpec, Eye, FaceSpec, MouthSpec
 from .style import Style, flat_pack_painter, likeness, pack_draws, pair_eyes
 from .svg import clip, ellipse, num, path, pt, smooth_closed, stroke
 
@@ -118,47 +120,64 @@ def classic_brows(st: Style, spec: BrowsSpec, pid: str) -> list[str]:
 
 
 def classic_likeness(st: Style, slug: str, role: str, d: str) -> list[str]:
-    """Emoji-flat likeness parts: facial hair in a darker yellow-brown with brown strokes,
-    brown glasses frames, headwear in flat emoji colours with a darker fold."""
+    """Emoji-flat likeness parts, as the people emoji of the major platforms draw them: hair
+    and facial hair flat in the person's colour with a darker shade for the hair behind and
+    for a few strands, dark glasses frames, headwear in flat emoji colours with a darker fold,
+    signs of age as soft orange lines, gold earrings."""
     p = st.p
     line = p["line"]
-    hat, hat_shade = p.get(slug, p["hat"]), p.get(f"{slug}_shade", p["hat_shade"])
-    painters = {
-        "fill": lambda: [path(d, fill=p["beard"])],
-        "shade": lambda: [path(d, fill=p["beard_shade"])],
-        "line": lambda: [path(d, **stroke(p["beard_shade"], 3.5))],
-        "stubble": lambda: [],
-        "hatch": lambda: [path(d, **stroke(p["beard_shade"], 2.5), opacity=0.6)],
-        "dots": lambda: [path(d, **stroke(p["beard_shade"], 3.5))],
-        "lens": lambda: [path(d, fill=p["sun_lens"] if slug == "sunglasses" else p["lens"],
-                              opacity=1 if slug == "sunglasses" else 0.35)],
-        "frame": lambda: [path(d, **stroke(p["sun_lens"] if slug == "sunglasses" else line, 6))],
-        "bridge": lambda: [path(d, **stroke(p["sun_lens"] if slug == "sunglasses" else line, 6))],
-        "glare": lambda: [path(d, **stroke(p["glare"], 5), opacity=0.6)],
-    }
-    hat_painters = {
-        "fill": lambda: [path(d, fill=hat, stroke=hat_shade, stroke_width=3,
-                              stroke_linejoin="round")],
-        "ring": lambda: [path(d, fill=hat, fill_rule="evenodd", stroke=hat_shade,
-                              stroke_width=3)],
-        "shade": lambda: [path(d, fill=hat_shade)],
-        "accent": lambda: [path(d, fill=p["hat_band"])],
-        "line": lambda: [path(d, **stroke(hat_shade, 3.5))],
-    }
     if slug in HEADWEAR_SLUGS:
-        return hat_painters[role]()
+        hat, hat_shade = p[slug], p[f"{slug}_shade"]
+        return {
+            "fill": [path(d, fill=hat, stroke=hat_shade, stroke_width=3,
+                          stroke_linejoin="round")],
+            "ring": [path(d, fill=hat, fill_rule="evenodd", stroke=hat_shade, stroke_width=3)],
+            "shade": [path(d, fill=hat_shade)],
+            "accent": [path(d, fill=p["hat_band"])],
+            "line": [path(d, **stroke(hat_shade, 3.5))],
+            "check": [path(d, fill=p["keffiyeh_check"], opacity=0.85)],
+            "cord": [path(d, **stroke(p["agal"], 6))],
+        }[role]
+    hair, shade, streak = p["hair"], p["hair_shade"], p["hair_highlight"]
+    if slug not in HAIR_BY_SLUG:  # facial hair
+        hair, shade, streak = p["beard"], p["beard_shade"], None
+    streaks = [path(d, **stroke(streak, 9))] if streak else []
+    sun = slug == "sunglasses"
+    painters = {
+        "fill": lambda: [path(d, fill=hair)],
+        "soft": lambda: [path(d, fill=hair)],
+        "shade": lambda: [path(d, fill=hair), path(d, fill=shade, opacity=0.6)],
+        "light": lambda: [],
+        "accent": lambda: [path(d, fill=shade)],
+        "line": lambda: [*streaks, path(d, **stroke(shade, 3.5))],
+        "lock": lambda: [*streaks, path(d, **stroke(hair, 7)), path(d, **stroke(shade, 2))],
+        "shade_line": lambda: [path(d, **stroke(shade, 4))],
+        "shine": lambda: [path(d, **stroke(p["glare"], 6), opacity=0.55)],
+        "stubble": lambda: [path(d, fill=shade, opacity=0.3)],
+        "hatch": lambda: [path(d, **stroke(shade, 2.5), opacity=0.6)],
+        "dots": lambda: [path(d, **stroke(shade, 3.5))],
+        "lens": lambda: [path(d, fill=p["sun_lens"] if sun else p["lens"],
+                              opacity=1 if sun else 0.35)],
+        "frame": lambda: [path(d, **stroke(p["sun_lens"] if sun else line, 6))],
+        "bridge": lambda: [path(d, **stroke(p["sun_lens"] if sun else line, 6))],
+        "glare": lambda: [path(d, **stroke(p["glare"], 5), opacity=0.6)],
+        "crease": lambda: [path(d, **stroke(p["skin_shade"], 3), opacity=0.75)],
+        "stud": lambda: [path(d, fill=p["earring"], stroke=p["earring_edge"], stroke_width=1.5)],
+        "drop": lambda: [path(d, fill=p["earring"], stroke=p["earring_edge"], stroke_width=1.5)],
+    }
     return painters[role]()
 
 
-HEADWEAR_SLUGS = ("cap", "hat", "beanie", "headscarf", "turban")
+HEADWEAR_SLUGS = ("cap", "hat", "beanie", "headscarf", "hijab", "turban", "keffiyeh")
 
 STYLE = Style(
     name="classic",
     title="Classic",
     description="The familiar yellow emoji: softly shaded yellow face, bold brown features.",
     order=0,
-    # A slightly smaller head than the emoji's full frame leaves room for hats above it.
-    head=Head(scale=0.92, cy=205.0),
+    hair_from_photo=True,
+    # A smaller head than the emoji's full frame leaves room for hair and hats above it.
+    head=Head(scale=0.88, cy=208.0),
     palette={
         "skin": "#FFCC4D",
         "skin_shade": "#F4900C",
@@ -168,6 +187,10 @@ STYLE = Style(
         "teeth": "#FFFFFF",
         "tongue": "#E8596E",
         "tongue_shade": "#BB1A34",
+        "hair": "#5C3A1E",
+        "hair_shade": "#3F2713",
+        "hair_light": "#7A5233",
+        "hair_highlight": "#5C3A1F",
         "beard": "#C1841A",
         "beard_shade": "#8A5A10",
         "lens": "#BBDDF5",
@@ -178,12 +201,20 @@ STYLE = Style(
         "hat_band": "#31373D",
         "cap": "#DD2E44",
         "cap_shade": "#A0041E",
-        "beanie": "#3B88C3",
+        "beanie": "#3A87C2",
         "beanie_shade": "#2A6797",
         "headscarf": "#9266CC",
         "headscarf_shade": "#6B4599",
         "turban": "#E75A70",
         "turban_shade": "#B83A50",
+        "hijab": "#55ACEE",
+        "hijab_shade": "#3B88C4",
+        "keffiyeh": "#F5F8FA",
+        "keffiyeh_shade": "#CCD6DD",
+        "keffiyeh_check": "#DD2E45",
+        "agal": "#292F34",
+        "earring": "#FFAC34",
+        "earring_edge": "#C1841B",
         # Pack parts (heart eyes, tears, party hats): emoji colours.
         "heart": "#E2264D",
         "heart_edge": "#A8112F",
@@ -211,9 +242,12 @@ STYLE = Style(
         "eyes": pair_eyes(classic_eye),
         "brows": classic_brows,
         "mouth": classic_mouth,
+        "hair": likeness(hair_shapes, classic_likeness),
         "facial_hair": likeness(facial_hair_shapes, classic_likeness),
         "glasses": likeness(glasses_shapes, classic_likeness),
         "headwear": likeness(headwear_shapes, classic_likeness),
+        "age": likeness(age_shapes, classic_likeness),
+        "earrings": likeness(earrings_shapes, classic_likeness),
     },
     # Classic draws every dark feature in its brown line colour, the open mouths too.
     pack=pack_draws(classic_mouth, flat_pack_painter({

@@ -7,10 +7,12 @@ from collections.abc import Callable, Sequence
 
 from .geometry import (
     CX,
+    VIEW,
     Head,
     Shapes,
     clamp_view,
     cos2,
+    dots,
     ellipse_path,
     rel,
     sym,
@@ -97,8 +99,8 @@ def _brimmed(head: Head) -> Shapes:
                          ("fill", crown), ("accent", band), ("line", dent)])
 
 
-def _headscarf(head: Head) -> Shapes:
-    """A hijab-like scarf: covers the hair, the ears and the neck, and frames the face."""
+def _hijab(head: Head) -> Shapes:
+    """A hijab: covers all the hair, the ears and the neck, and frames the face."""
     # As full as the fullest hair (an afro), so that no hair shows around it.
     crown = clamp_view(head.arc(115, -115, lambda phi: 24 + 4 * cos2(phi), 5))
     # Enough points along the drape that the spline does not overshoot the sticker's edge.
@@ -133,12 +135,68 @@ def _turban(head: Head) -> Shapes:
     return Shapes(front=[("fill", dome), *(("line", f) for f in folds)])
 
 
+def _headscarf(head: Head) -> Shapes:
+    """A scarf tied over the head, knotted at the nape: it covers the crown down behind the
+    ears, and the hair shows at the front and below it."""
+    def vol(phi: float) -> float:
+        return 9 + 14 * cos2(phi)
+
+    # The front edge sits back on the head (the hairline shows under it) and runs down
+    # behind the ears.
+    edge = sym([(0, 70), (40, 72), (70, 82), (head.widest(110) + 2, 108),
+                (head.widest(140) + 8, 140)])
+    dome = _dome(head, vol, edge)
+    hem = smooth_open([(x, y + 5) for x, y in edge[1:-1]])
+    # The knot's ends hang below the jaw on the image right.
+    x0 = min(CX + head.widest(150) + 8, VIEW[2] - 22)
+    ends = [smooth_closed([(x0 - 8, 140), (x0 + 10, 146), (x0 + 18, 196), (x0 + 6, 200),
+                           (x0 - 2, 160)]),
+            smooth_closed([(x0 - 4, 146), (x0 + 4, 150), (x0 - 2, 206), (x0 - 12, 202),
+                           (x0 - 10, 168)])]
+    knot = ellipse_path((x0, 144), 10, 8)
+    folds = [smooth_open([head.at(-40, vol(-40) - 8), head.at(0, vol(0) - 12),
+                          head.at(40, vol(40) - 8)]),
+             smooth_open([head.at(-60, vol(-60) - 6), head.at(-20, vol(-20) - 20),
+                          head.at(20, vol(20) - 22)])]
+    return Shapes(back=[("fill", e) for e in ends],
+                  front=[("fill", dome), ("line", hem), *(("line", f) for f in folds),
+                         ("shade", knot)])
+
+
+def _keffiyeh(head: Head) -> Shapes:
+    """A keffiyeh: a checked cloth over the head falling past the shoulders on both sides,
+    framing the face, held by the black cords of an agal."""
+    crown = clamp_view(head.arc(112, -112, lambda phi: 14 + 6 * cos2(phi), 5))
+    opening = [(head.narrowest(y) - 4 + max(0.0, y - 200) * 0.25, float(y))
+               for y in (96, 120, 150, 180, 210, 240, 270)]
+    # The cloth: over the crown, down the sides to the sticker's bottom, up the face's sides
+    # and over the forehead (the face, beard and neck stay open).
+    inner_left = rel([(-dx, y) for dx, y in opening])
+    inner_right = rel([(dx, y) for dx, y in reversed(opening)])
+    bottom = VIEW[3] - 4  # the spline rounds the corners; keep them inside the sticker
+    pts = clamp_view(crown + rel([(-124, 226), (-126, 262), (-122, bottom), (-96, bottom),
+                                  (-70, bottom)])
+                     + inner_left[::-1] + rel([(-40, 84), (0, 80), (40, 84)])
+                     + inner_right[::-1] + rel([(70, bottom), (96, bottom), (122, bottom),
+                                                (126, 262), (124, 226)]))
+    cloth = smooth_closed(pts)
+    # The weave's pattern: small diamonds in rows (filled, so no stroke crosses an edge).
+    checks = dots(pts, 11.0, "m0,-3.5l3.5,3.5l-3.5,3.5l-3.5,-3.5z")
+    cords = [smooth_open(rel([(-96, 108 + k), (-60, 86 + k), (0, 78 + k), (60, 86 + k),
+                              (96, 108 + k)])) for k in (0, 9)]
+    folds = [smooth_open(rel([(s * 84, 130), (s * 102, 190), (s * 108, 260)])) for s in (-1, 1)]
+    return Shapes(front=[("fill", cloth), ("check", checks), *(("line", f) for f in folds),
+                         *(("cord", c) for c in cords)])
+
+
 HEADWEAR_SHAPES: dict[str, Callable[[Head], Shapes]] = {
     "cap": _cap_hat,
     "hat": _brimmed,
     "beanie": _beanie,
     "headscarf": _headscarf,
+    "hijab": _hijab,
     "turban": _turban,
+    "keffiyeh": _keffiyeh,
 }
 
 

@@ -3,7 +3,7 @@ ink outlines over white, with a few strands, hatching and dots for texture."""
 
 from __future__ import annotations
 
-from .accessories import glasses_shapes
+from .accessories import age_shapes, earrings_shapes, glasses_shapes
 from .facial_hair import facial_hair_shapes
 from .geometry import (
     CX,
@@ -141,6 +141,7 @@ def lineart_likeness(st: Style, slug: str, role: str, d: str) -> list[str]:
     p = st.p
     ink, paper = p["line"], p["skin"]
     outlined = [path(d, fill=paper, stroke=ink, stroke_width=5, stroke_linejoin="round")]
+    outlined_thin = [path(d, fill=paper, stroke=ink, stroke_width=2.5, stroke_linejoin="round")]
     painters = {
         "fill": lambda: outlined,
         "soft": lambda: outlined,
@@ -150,6 +151,8 @@ def lineart_likeness(st: Style, slug: str, role: str, d: str) -> list[str]:
         "ring": lambda: [path(d, fill=paper, fill_rule="evenodd", stroke=ink, stroke_width=5,
                               stroke_linejoin="round")],
         "line": lambda: [path(d, **stroke(ink, 3))],
+        "lock": lambda: [path(d, **stroke(ink, 3))],
+        "shade_line": lambda: [path(d, **stroke(ink, 4))],
         "shine": lambda: [path(d, **stroke(ink, 3))],
         "stubble": lambda: [],
         "hatch": lambda: [path(d, **stroke(ink, 2.2))],
@@ -158,6 +161,11 @@ def lineart_likeness(st: Style, slug: str, role: str, d: str) -> list[str]:
         "frame": lambda: [path(d, **stroke(ink, 5))],
         "bridge": lambda: [path(d, **stroke(ink, 5))],
         "glare": lambda: [path(d, **stroke(paper, 4))],
+        "check": lambda: [path(d, fill=ink)],
+        "cord": lambda: [path(d, **stroke(ink, 6))],
+        "crease": lambda: [path(d, **stroke(ink, 2.2))],
+        "stud": lambda: [path(d, fill=ink)],
+        "drop": lambda: outlined_thin,
     }
     return painters[role]()
 
@@ -211,6 +219,8 @@ STYLE = Style(
         "facial_hair": likeness(facial_hair_shapes, lineart_likeness),
         "glasses": likeness(glasses_shapes, lineart_likeness),
         "headwear": likeness(headwear_shapes, lineart_likeness),
+        "age": likeness(age_shapes, lineart_likeness),
+        "earrings": likeness(earrings_shapes, lineart_likeness),
     },
     pack=pack_draws(lineart_mouth, lineart_pack),
 )

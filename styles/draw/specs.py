@@ -165,29 +165,61 @@ BROWS: tuple[BrowsSpec, ...] = (
 
 @dataclass(frozen=True)
 class LikenessSpec:
-    """A likeness part: a slug (the drawing each style makes of it) and its tags."""
+    """A likeness part: a slug (the drawing each style makes of it), its tags and, for parts
+    placed by the face they go with (earrings), the face parameters they fit."""
 
     slug: str
     tags: tuple[str, ...]
+    values: tuple[tuple[str, float], ...] = ()
 
     def params(self) -> dict[str, float]:
         # Likeness parts are matched by tag, never by expression parameters.
-        return {}
+        return dict(self.values)
 
 
-HAIRS: tuple[LikenessSpec, ...] = (
-    LikenessSpec("bald", ("none", "bald")),
-    LikenessSpec("buzz", ("short", "buzz")),
-    LikenessSpec("short", ("short", "short")),
-    LikenessSpec("side-part", ("short", "side_part")),
-    LikenessSpec("curly", ("short", "curly")),
-    LikenessSpec("afro", ("medium", "afro")),
-    LikenessSpec("medium", ("medium", "medium")),
-    LikenessSpec("long-straight", ("long", "long_straight")),
-    LikenessSpec("long-wavy", ("long", "long_wavy")),
-    LikenessSpec("bun", ("tied", "bun")),
-    LikenessSpec("ponytail", ("tied", "ponytail")),
+# Every hair style: (style, length, its own hairline, the other hairlines drawn for it). A
+# hairline is drawn where it changes what a friend sees: the forehead of short and pulled-back
+# hair, the parting or fringe of hair that falls past the face.
+HAIR_VARIANTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("buzz", "short", "fringe", ("receding", "widows_peak")),
+    ("short", "short", "fringe", ("side", "centre", "receding", "widows_peak")),
+    ("side_part", "short", "side", ("receding",)),
+    ("swept_back", "short", "swept_back", ("receding", "widows_peak")),
+    ("quiff", "short", "swept_back", ("receding",)),
+    ("curly", "short", "fringe", ("receding",)),
+    ("pixie", "short", "side", ()),
+    ("cornrows", "short", "swept_back", ()),
+    ("afro", "medium", "fringe", ()),
+    ("bob", "medium", "side", ("fringe", "centre")),
+    ("medium", "medium", "fringe", ("centre", "side")),
+    ("long_straight", "long", "centre", ("fringe", "side")),
+    ("long_wavy", "long", "centre", ("fringe", "side")),
+    ("long_curly", "long", "centre", ("fringe",)),
+    ("braids", "long", "centre", ()),
+    ("locs", "long", "centre", ()),
+    ("bun", "tied", "swept_back", ("centre", "side")),
+    ("bun_low", "tied", "swept_back", ("centre", "side")),
+    ("updo", "tied", "swept_back", ("centre",)),
+    ("ponytail", "tied", "swept_back", ("centre", "side")),
+    ("afro_puff", "tied", "centre", ()),
 )
+
+
+def _hair_specs() -> tuple[LikenessSpec, ...]:
+    """One part per style and hairline, tagged ``[length, style, hairline]``; a style's own
+    hairline keeps the plain slug (``hair-short``), the others add theirs
+    (``hair-short-receding``)."""
+    out = [LikenessSpec("bald", ("none", "bald"))]
+    for style, length, own, others in HAIR_VARIANTS:
+        slug = style.replace("_", "-")
+        out.append(LikenessSpec(slug, (length, style, own)))
+        out += [LikenessSpec(f"{slug}-{line.replace('_', '-')}", (length, style, line))
+                for line in others]
+    return tuple(out)
+
+
+HAIRS: tuple[LikenessSpec, ...] = _hair_specs()
+HAIR_BY_SLUG: dict[str, LikenessSpec] = {spec.slug: spec for spec in HAIRS}
 
 FACIAL_HAIRS: tuple[LikenessSpec, ...] = (
     LikenessSpec("stubble", ("stubble",)),
@@ -207,8 +239,21 @@ HEADWEAR: tuple[LikenessSpec, ...] = (
     LikenessSpec("hat", ("hat", "other")),
     LikenessSpec("beanie", ("beanie",)),
     LikenessSpec("headscarf", ("headscarf",)),
+    LikenessSpec("hijab", ("hijab",)),
     LikenessSpec("turban", ("turban",)),
+    LikenessSpec("keffiyeh", ("keffiyeh",)),
 )
+
+AGE_SIGNS: tuple[LikenessSpec, ...] = (
+    LikenessSpec("some", ("some",)),
+    LikenessSpec("marked", ("marked",)),
+)
+
+# Earrings hang at the ear lobes, which move with the face's width: one part per width, the
+# matcher takes the one nearest the chosen face's (pipeline.match).
+EARRINGS: tuple[LikenessSpec, ...] = tuple(
+    LikenessSpec(f"w{round(100 * w):02d}", ("earrings",), (("width", w),))
+    for w in (0.05, 0.25, 0.45, 0.65, 0.85, 1.0))
 
 # ---------------------------------------------------------------------------------------------
 # Pack-only parts: drawn when a sticker pack asks for them by name (heart eyes, a laughing
@@ -283,6 +328,8 @@ SPECS: dict[str, tuple[PartSpec, ...]] = {
     "facial_hair": FACIAL_HAIRS,
     "glasses": GLASSES,
     "headwear": HEADWEAR,
+    "age": AGE_SIGNS,
+    "earrings": EARRINGS,
 }
 
 # The pack-only parts by kind; a style draws them with ``Style.pack`` (every built-in does).
