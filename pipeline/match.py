@@ -50,17 +50,23 @@ def match_parts(style: Style, index: StyleIndex,
     return matches
 
 
+# The hair style a length is drawn with when the likeness names no style (most lengths have a
+# style of their own name: short, medium).
+PLAIN_HAIR = {"none": "bald", "long": "long_straight", "tied": "bun"}
+
+
 def _hair_part(candidates: list[StylePart], likeness: Likeness) -> StylePart | None:
     """The hair part of a likeness: its hair style (any length: the style says more than the
-    length), else the plain style of its length (hair-short is tagged ["short", "short", ...]),
-    else that length's first; then the part of that style with the person's hairline, else the
+    length), else the plain style of its length (PLAIN_HAIR, else the style of the length's
+    name: hair-short is tagged ["short", "short", ...]), else that length's first; then the part of that style with the person's hairline, else the
     style's own hairline (its plain part, the shortest id)."""
     of_style = [p for p in candidates if p.tags[1:2] == (likeness.hair_style,)]
     if not of_style:
         of_length = [p for p in candidates if p.tag == likeness.hair_length]
         if not of_length:
             return None
-        plain = [p for p in of_length if p.tags[1:2] == (likeness.hair_length,)] or of_length
+        plain_style = PLAIN_HAIR.get(likeness.hair_length, likeness.hair_length)
+        plain = [p for p in of_length if p.tags[1:2] == (plain_style,)] or of_length
         of_style = [p for p in of_length if p.tags[1:2] == plain[0].tags[1:2]]
     return next((p for p in of_style if p.tags[2:3] == (likeness.hairline,)),
                 min(of_style, key=lambda p: len(p.id)))

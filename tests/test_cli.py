@@ -38,7 +38,7 @@ def test_render_json_contract(tmp_path, no_face_png):
     assert grin["ok"] and grin["style"] == "avatar" and grin["embedder"] == "expression"
     assert grin["faces"] == 1 and {"mouth", "eyes", "brows", "face", "hair"} <= set(grin["parts"])
     assert set(grin["parts"]) <= {"mouth", "eyes", "brows", "face", "hair", "facial_hair",
-                                  "glasses", "headwear"}
+                                  "glasses", "headwear", "age", "earrings"}
     likeness = grin["likeness"]
     assert set(likeness) == LIKENESS_KEYS
     assert set(likeness["hair"]) == {"length", "colour", "rgb"}

@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from pipeline.compose import render_sticker
-from pipeline.likeness import Likeness
+from pipeline.likeness import Likeness, name_hair_colour
 from pipeline.match import match_likeness
 from pipeline.style import load_style
 from styles.draw.specs import HAIR_VARIANTS
@@ -57,9 +57,12 @@ def sheet(rows: list[tuple[str, list[tuple[str, Image.Image]]]], title: str,
 
 
 def person(**fields) -> Likeness:
+    """A likeness; its hair colour named from its rgb unless given (as the estimator does)."""
     base = dict(hair_length="short", hair_rgb=(70, 45, 32), skin_rgb=SKINS[0],
                 lips_rgb=(180, 90, 90))
-    return Likeness(**{**base, **fields})
+    fields = {**base, **fields}
+    fields.setdefault("hair_colour", name_hair_colour(fields["hair_rgb"]))
+    return Likeness(**fields)
 
 
 def hair_sheet() -> Image.Image:

@@ -212,10 +212,11 @@ def avatar_likeness(st: Style, slug: str, role: str, d: str) -> list[str]:
         hair, shade, streak = p["beard"], p["beard_shade"], None
     # Two-tone hair: a highlight streak under every strand (compose draws it in the hair's
     # own colour, so invisible, when the person has no highlights).
-    streaks = [path(d, **stroke(streak, 9))] if streak else []
+    streaks = [path(d, **stroke(streak, 6.5), opacity=0.9)] if streak else []
     painters = {
         "fill": lambda: [path(d, fill=hair)],
         "lock": lambda: [*streaks, path(d, **stroke(hair, 7)), path(d, **stroke(shade, 2))],
+        "part": lambda: [path(d, **stroke(p["skin_shade"], 3))],
         "shade_line": lambda: [path(d, **stroke(shade, 4))],
         "accent": lambda: [path(d, fill=shade)],
         "soft": lambda: [path(d, fill=hair, opacity=0.88)],

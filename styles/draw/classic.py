@@ -141,7 +141,7 @@ def classic_likeness(st: Style, slug: str, role: str, d: str) -> list[str]:
     hair, shade, streak = p["hair"], p["hair_shade"], p["hair_highlight"]
     if slug not in HAIR_BY_SLUG:  # facial hair
         hair, shade, streak = p["beard"], p["beard_shade"], None
-    streaks = [path(d, **stroke(streak, 9))] if streak else []
+    streaks = [path(d, **stroke(streak, 6.5), opacity=0.9)] if streak else []
     sun = slug == "sunglasses"
     painters = {
         "fill": lambda: [path(d, fill=hair)],
@@ -151,6 +151,7 @@ def classic_likeness(st: Style, slug: str, role: str, d: str) -> list[str]:
         "accent": lambda: [path(d, fill=shade)],
         "line": lambda: [*streaks, path(d, **stroke(shade, 3.5))],
         "lock": lambda: [*streaks, path(d, **stroke(hair, 7)), path(d, **stroke(shade, 2))],
+        "part": lambda: [path(d, **stroke(shade, 3.5))],
         "shade_line": lambda: [path(d, **stroke(shade, 4))],
         "shine": lambda: [path(d, **stroke(p["glare"], 6), opacity=0.55)],
         "stubble": lambda: [path(d, fill=shade, opacity=0.3)],

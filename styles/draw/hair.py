@@ -90,12 +90,14 @@ def _hairline(head: Head, fringe: Sequence[tuple[float, float]], sideburn: float
 # The forehead line of each hairline as (dx, y) offsets, image left to right; "fringe" is each
 # style's own line (hair down over the forehead).
 FRONTS: dict[str, list[tuple[float, float]]] = {
-    "side": [(-62, 74), (-46, 65), (-32, 59), (-10, 64), (20, 67), (46, 70), (66, 78)],
-    "centre": [(-66, 78), (-46, 68), (-22, 61), (0, 57), (22, 61), (46, 68), (66, 78)],
+    # Parted high on the image left, the hair swept down across to the right temple.
+    "side": [(-62, 74), (-46, 64), (-32, 57), (-16, 66), (8, 72), (30, 76), (50, 80), (66, 86)],
+    # Parted in the middle, each side curving down to its temple like curtains.
+    "centre": [(-66, 84), (-48, 76), (-26, 66), (0, 57), (26, 66), (48, 76), (66, 84)],
     "swept_back": [(-66, 74), (-38, 64), (0, 62), (38, 64), (66, 74)],
-    # High temples either side of a forelock: the M of a receding hairline.
-    "receding": [(-64, 98), (-56, 80), (-46, 64), (-28, 60), (-12, 67), (0, 70), (12, 67),
-                 (28, 60), (46, 64), (56, 80), (64, 98)],
+    # Bare temples either side of a forelock: the M of a receding hairline.
+    "receding": [(-60, 104), (-54, 86), (-46, 66), (-28, 61), (-12, 69), (0, 75), (12, 69),
+                 (28, 61), (46, 66), (54, 86), (60, 104)],
     "widows_peak": [(-66, 74), (-40, 64), (-18, 65), (0, 80), (18, 65), (40, 64), (66, 74)],
 }
 PART_X = {"side": -32.0, "centre": 0.0}  # where a parting starts on the hairline
@@ -108,7 +110,7 @@ def _front(hairline: str, own: Sequence[tuple[float, float]]) -> list[tuple[floa
 
 def _side_ys(hairline: str, default: Sequence[float] = (98, 112, 126)) -> Sequence[float]:
     """Where the line runs down the temples: lower for a receding hairline (bare temples)."""
-    return (116, 128) if hairline == "receding" else default
+    return (118, 130) if hairline == "receding" else default
 
 
 def _line_y(line: Sequence[Point], x: float) -> float:
@@ -121,14 +123,15 @@ def _line_y(line: Sequence[Point], x: float) -> float:
 
 
 def _parting(head: Head, hairline: str, line: Sequence[Point],
-             vol: Callable[[float], float]) -> list[str]:
-    """A parting: a line from the hairline back over the crown (side and centre partings)."""
+             vol: Callable[[float], float]) -> list[tuple[str, str]]:
+    """A parting: a line of scalp from the hairline back over the crown (side and centre
+    partings), role "part"."""
     if hairline not in PART_X:
         return []
     x = CX + PART_X[hairline]
     y = _line_y(line, x)
     phi = PART_X[hairline] * 0.6
-    return [smooth_open([(x, y - 1), (x + 1, y - 12), head.at(phi, vol(phi) - 10)])]
+    return [("part", smooth_open([(x, y - 1), (x + 1, y - 12), head.at(phi, vol(phi) - 8)]))]
 
 
 def _buzz(head: Head, hairline: str = "fringe") -> Shapes:
@@ -146,8 +149,8 @@ def _buzz(head: Head, hairline: str = "fringe") -> Shapes:
 
 def _short(head: Head, hairline: str = "fringe") -> Shapes:
     ys = head.y(150) - 10
-    own = [(-68, 78), (-52, 67), (-34, 71), (-16, 64), (4, 70), (22, 63), (42, 68), (58, 66),
-           (70, 76)]
+    own = [(-68, 82), (-52, 72), (-34, 76), (-16, 70), (4, 75), (22, 69), (42, 74), (58, 72),
+           (70, 80)]
     line = _hairline(head, _front(hairline, own), ys, side_ys=_side_ys(hairline))
 
     def vol(phi: float) -> float:
@@ -159,8 +162,8 @@ def _short(head: Head, hairline: str = "fringe") -> Shapes:
                if hairline not in PART_X or abs(dx - PART_X[hairline]) > 8]
     return Shapes(
         back=[("shade", _skull(head, 2, 90, 150))],
-        front=[("fill", cap), *(("line", s) for s in strands + _parting(head, hairline, line,
-                                                                         vol))],
+        front=[("fill", cap), *(("line", s) for s in strands),
+               *_parting(head, hairline, line, vol)],
     )
 
 
@@ -449,8 +452,9 @@ def _long_curly(head: Head, hairline: str = "centre") -> Shapes:
 
 
 def _tight(head: Head, hairline: str = "swept_back",
-           vol: Callable[[float], float] | None = None) -> tuple[str, list[str]]:
-    """Hair pulled back: a thin cap with a high hairline and strands combed to the crown."""
+           vol: Callable[[float], float] | None = None) -> tuple[str, list[tuple[str, str]]]:
+    """Hair pulled back: a thin cap with a high hairline and strands combed to the crown (and
+    a parting where the hairline has one); the strands come with their roles."""
     ys = head.y(150) - 16
     line = _hairline(head, _front(hairline, FRONTS["swept_back"]), ys,
                      side_ys=_side_ys(hairline))
@@ -463,7 +467,7 @@ def _tight(head: Head, hairline: str = "swept_back",
     strands = [smooth_open([(CX + dx, _line_y(line, CX + dx) - 3), head.at(dx * 0.5, 4),
                             head.at(dx * 0.15, 3)]) for dx in (-50, -20, 20, 50)
                if hairline not in PART_X or abs(dx - PART_X[hairline]) > 14]
-    return cap, strands + _parting(head, hairline, line, vol)
+    return cap, [("line", d) for d in strands] + _parting(head, hairline, line, vol)
 
 
 def _bun(head: Head, hairline: str = "swept_back") -> Shapes:
@@ -477,7 +481,7 @@ def _bun(head: Head, hairline: str = "swept_back") -> Shapes:
                                     (bun[0] + 9, bun[1] - 5)])),
               ("line", smooth_open([(bun[0] - 11, bun[1] + 4), (bun[0] + 2, bun[1] + 1),
                                     (bun[0] + 11, bun[1] + 6)]))],
-        front=[("fill", cap), *(("line", s) for s in strands)],
+        front=[("fill", cap), *strands],
     )
 
 
@@ -493,7 +497,7 @@ def _bun_low(head: Head, hairline: str = "swept_back") -> Shapes:
     return Shapes(
         back=[("shade", _skull(head, 2, 90, 150)), ("shade", tail),
               ("fill", ellipse_path(c, 21, 19)), *(("line", w) for w in swirl)],
-        front=[("fill", cap), *(("line", s) for s in strands)],
+        front=[("fill", cap), *strands],
     )
 
 
@@ -518,7 +522,7 @@ def _updo(head: Head, hairline: str = "swept_back") -> Shapes:
     return Shapes(
         back=[("shade", _skull(head, 2, 90, 150)), ("fill", twist),
               *(("line", w) for w in swirl)],
-        front=[("fill", cap), *(("line", s) for s in strands),
+        front=[("fill", cap), *strands,
                *(("lock", t) for t in tendrils)],
     )
 
@@ -540,7 +544,7 @@ def _afro_puff(head: Head, hairline: str = "centre") -> Shapes:
         puffs += [("line", _curl((c[0] + dx, c[1] + dy), 5))
                   for dx, dy in ((-12, -10), (10, -12), (-2, 4), (14, 8), (-14, 12))]
     return Shapes(back=[("shade", _skull(head, 2, 90, 150)), *puffs],
-                  front=[("fill", cap), *(("line", s) for s in strands)])
+                  front=[("fill", cap), *strands])
 
 
 def _ponytail(head: Head, hairline: str = "swept_back") -> Shapes:
@@ -553,7 +557,7 @@ def _ponytail(head: Head, hairline: str = "swept_back") -> Shapes:
         back=[("shade", _skull(head, 2, 90, 150)), ("fill", tail),
               ("line", smooth_open(rel([(112, 120), (118, 170), (112, 220)]))),
               ("shade", tie)],
-        front=[("fill", cap), *(("line", s) for s in strands)],
+        front=[("fill", cap), *strands],
     )
 
 
@@ -607,7 +611,7 @@ def _braids(head: Head, hairline: str = "centre") -> Shapes:
         plaits += [*lobes, *ticks, ("fill", tuft),
                    ("accent", ellipse_path((x_end, y - 6), 7, 4))]
     return Shapes(back=back + plaits,
-                  front=[("fill", cap), *(("line", st) for st in strands)])
+                  front=[("fill", cap), *strands])
 
 
 def _locs(head: Head, hairline: str = "centre") -> Shapes:
@@ -635,7 +639,7 @@ def _locs(head: Head, hairline: str = "centre") -> Shapes:
     return Shapes(
         back=[("shade", _skull(head, 4, 100, 170)), *(("fill", r) for r in back_ropes),
               *(("line", r) for r in back_ropes)],
-        front=[("fill", cap), *(("line", st) for st in strands + crown),
+        front=[("fill", cap), *strands, *(("line", c) for c in crown),
                *(("fill", r) for r in front_ropes), *(("line", r) for r in front_ropes)],
     )
 

@@ -152,6 +152,7 @@ def lineart_likeness(st: Style, slug: str, role: str, d: str) -> list[str]:
                               stroke_linejoin="round")],
         "line": lambda: [path(d, **stroke(ink, 3))],
         "lock": lambda: [path(d, **stroke(ink, 3))],
+        "part": lambda: [path(d, **stroke(ink, 3))],
         "shade_line": lambda: [path(d, **stroke(ink, 4))],
         "shine": lambda: [path(d, **stroke(ink, 3))],
         "stubble": lambda: [],
