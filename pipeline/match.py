@@ -58,8 +58,9 @@ PLAIN_HAIR = {"none": "bald", "long": "long_straight", "tied": "bun"}
 def _hair_part(candidates: list[StylePart], likeness: Likeness) -> StylePart | None:
     """The hair part of a likeness: its hair style (any length: the style says more than the
     length), else the plain style of its length (PLAIN_HAIR, else the style of the length's
-    name: hair-short is tagged ["short", "short", ...]), else that length's first; then the part of that style with the person's hairline, else the
-    style's own hairline (its plain part, the shortest id)."""
+    name: hair-short is tagged ["short", "short", ...]), else that length's first; then the
+    part of that style with the person's hairline, else the style's own hairline (its plain
+    part, the shortest id)."""
     of_style = [p for p in candidates if p.tags[1:2] == (likeness.hair_style,)]
     if not of_style:
         of_length = [p for p in candidates if p.tag == likeness.hair_length]

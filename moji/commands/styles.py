@@ -94,21 +94,12 @@ PEOPLE = (
 )
 
 
-def _likeness_parts(style, likeness) -> dict:
-    """The likeness parts a sticker of `likeness` draws, by tag (as the pipeline matches
-    them, simplified: the hair style hint first, then the length)."""
-    chosen = {}
-    hair = [p for p in style.parts.get("hair", []) if p.tag == likeness.hair_length]
-    if hair:
-        hint = next((p for p in hair if likeness.hair_style in p.tags), None)
-        chosen["hair"] = hint or next((p for p in hair if likeness.hair_length in p.tags[1:]),
-                                      hair[0])
-    for kind, value in (("facial_hair", likeness.facial_hair), ("glasses", likeness.glasses),
-                        ("headwear", likeness.headwear)):
-        found = [p for p in style.parts.get(kind, []) if p.tag == value]
-        if found:
-            chosen[kind] = found[0]
-    return chosen
+def _likeness_parts(style, likeness, face=None) -> dict:
+    """The likeness parts a sticker of `likeness` draws, as the pipeline matches them."""
+    from pipeline.match import match_likeness
+
+    matches = match_likeness(style, likeness, face_id=face.id if face is not None else None)
+    return {kind: style.part(match.part_id) for kind, match in matches.items()}
 
 
 def contact_sheet(name: str, tile: int = 128, samples: int = 8):
@@ -136,7 +127,7 @@ def contact_sheet(name: str, tile: int = 128, samples: int = 8):
     for kind in PART_KINDS:
         rows.append((kind, [(part.id.split("-", 1)[-1], {**base, kind: part}, person)
                             for part in style.parts[kind] if part.matchable]))
-    for kind in ("hair", "facial_hair", "glasses", "headwear"):
+    for kind in ("hair", "facial_hair", "glasses", "headwear", "age", "earrings"):
         if style.parts.get(kind):
             under = base if kind == "hair" else dressed
             rows.append((kind, [(part.id.split("-", 1)[-1], {**under, kind: part}, person)
@@ -151,7 +142,8 @@ def contact_sheet(name: str, tile: int = 128, samples: int = 8):
     for caption, fields, tags in PEOPLE:
         likeness = Likeness(**fields)
         chosen = {**base, **{kind: style.part_tagged(kind, tag) for kind, tag in tags}}
-        people.append((caption, {**chosen, **_likeness_parts(style, likeness)}, likeness))
+        people.append((caption, {**chosen, **_likeness_parts(style, likeness, chosen["face"])},
+                       likeness))
     rows.append(("people", people))
     rng = random.Random(0)
     sample_rows = []
