@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from botkit import RedisServer, fixture_bytes
 
-from pipeline.likeness import Likeness
+from pipeline.likeness import Likeness, monk_index
 from worker import identity
 from worker.look_vote import Sample, differences, vote
 
@@ -54,8 +54,8 @@ def test_three_photos_vote_each_trait_and_take_median_colours(redis_db):
     assert look.eye_colour == "blue" and look.eye_rgb == (75, 124, 172)
     assert look.age_signs == "none"
     assert look.skin_rgb == (230, 210, 180)  # per-channel median of all three
-    assert look.monk == identity.Likeness(skin_rgb=(230, 210, 180)).replace(
-        skin_rgb=(230, 210, 180)).monk
+    assert look.monk == monk_index((230, 210, 180))
+    assert vote([Sample(lk) for lk in photos])[0] == look  # the store keeps what vote() says
     assert look.face == {"width": 0.6, "jaw": 0.2}  # median of each proportion
     assert kept.face == "face-oval"  # the face part 2 of 3 matched
     assert seen[2].likeness == look  # the third selfie is drawn with the look it made
