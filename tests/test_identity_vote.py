@@ -46,6 +46,7 @@ def test_three_photos_vote_each_trait_and_take_median_colours(redis_db):
                              f"photo-{i}") for i, lk in enumerate(photos)]
     assert [s.status for s in seen] == ["established", "refined", "refined"]
     assert [s.identity.version for s in seen] == [1, 2, 3]
+    assert [s.identity.settled for s in seen] == [False, False, True]
     kept = identity.load(redis_db, user)
     look = kept.to_likeness()
     assert look.hair_colour == "blonde"  # 2 of 3
@@ -91,7 +92,8 @@ def test_a_locked_trait_survives_the_vote(redis_db):
                                 None, photo)
         assert seen.status == "refined" and seen.likeness.hair_length == "long"
     kept = identity.load(redis_db, user)
-    assert kept.value("hl") == "long" and kept.version == 4
+    # photos that agree with the look leave it, and its version, as they were
+    assert kept.value("hl") == "long" and kept.version == 2 and len(kept.samples) == 3
     # the Mini App's API: by Likeness field, locked the same way; invalid names change nothing
     assert identity.set_traits(redis_db, user, {"hair_colour": "red", "monk": 3}).status == "ok"
     assert identity.set_traits(redis_db, user, {"hair_colour": "purple"}).status == "invalid"
@@ -184,14 +186,14 @@ def test_differing_photo_is_offered_and_the_offer_replaces_the_look(redis_db):
     assert seen.status == "differs" and seen.reasons == ["facial_hair"]
     assert seen.likeness == other and seen.face is None  # drawn with its own look and face
     kept = identity.load(redis_db, user)
-    assert kept.to_likeness().facial_hair == "none" and kept.version == 4  # look unchanged
+    assert kept.to_likeness().facial_hair == "none" and kept.version == 2  # look unchanged
     data = identity.offer_keyboard(kept, seen.offer)["inline_keyboard"][0][0]["callback_data"]
     press = identity.parse_callback(data)
     assert press.action == "u" and press.value == seen.offer and len(data) <= 64
 
     assert identity.use_offer(redis_db, user, "0123456789").status == "gone"
     change = identity.use_offer(redis_db, user, seen.offer)
-    assert change.status == "ok" and change.identity.version == 5
+    assert change.status == "ok" and change.identity.version == 3
     new = identity.load(redis_db, user)
     assert new.to_likeness().facial_hair == "beard"  # the lock on the differing trait went
     assert new.locked == {"glasses": "none"}  # the other choice stayed
@@ -199,4 +201,16 @@ def test_differing_photo_is_offered_and_the_offer_replaces_the_look(redis_db):
     assert identity.use_offer(redis_db, user, seen.offer).status == "gone"  # used once
     # the next selfies refine the new look
     assert identity.observe(redis_db, user, other, "face-square", "next").status == "refined"
-    assert json.loads(redis_db.get("moji:identity:9104"))["version"] == 6
+    kept = json.loads(redis_db.get("moji:identity:9104"))
+    assert len(kept["samples"]) == 2 and kept["version"] == 3  # the same look: same version
+
+
+def test_look_check_setting(monkeypatch):
+    from worker.config import ConfigError, Settings
+
+    assert Settings.from_env(require_token=False).look_check == "every"
+    monkeypatch.setenv("MOJI_LOOK_CHECK", "first")
+    assert Settings.from_env(require_token=False).look_check == "first"
+    monkeypatch.setenv("MOJI_LOOK_CHECK", "sometimes")
+    with pytest.raises(ConfigError):
+        Settings.from_env(require_token=False)

@@ -201,6 +201,16 @@ class Identity:
                 log.warning("unreadable look sample: %s", exc)
         return photos or [Sample(self.to_likeness(), self.face)]
 
+    def same_look(self, other: Identity) -> bool:
+        """Is `other` drawn exactly as this one?"""
+        return (self.likeness, self.face, self.colours) == (other.likeness, other.face,
+                                                            other.colours)
+
+    @property
+    def settled(self) -> bool:
+        """Have the first three selfies voted (later photos do not change the look)?"""
+        return len(self.samples) >= VOTES
+
     def revoted(self, version: int) -> Identity:
         """This identity's look made again from its photos and the person's locked choices, at
         `version` (its samples, locks and offers carried over)."""
@@ -363,6 +373,8 @@ def observe(redis: Any, user_id: int, measured: Likeness, face: str | None,
             before = current.samples or [p.to_dict() for p in photos]
             new = dataclasses.replace(current, samples=[*before, sample.to_dict()])
             new = new.revoted(current.version + 1)
+            if new.same_look(current):  # the version (cache, pack, /me cards) stays
+                new.version = current.version
             return Observation("refined", new, new.to_likeness(), new.face), new
         return Observation("kept", current, current.to_likeness(), current.face), None
 

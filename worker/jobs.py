@@ -298,7 +298,8 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
         use = kept if kept is not None and not kept.retake else None
         look = {"likeness": use.to_likeness(), "face_part": use.face} if use else {}
         observed: list[Any] = []  # a private photo: what its look did (identity.observe)
-        if req.personal and req.media == "photo":
+        if req.personal and req.media == "photo" and not (
+                use is not None and use.settled and rt.settings.look_check == "first"):
             look = {"choose_look": _look_chooser(rt, req, observed)}
         if req.media == "clip":
             clip = rt.pipeline.render_clip(data, style=req.style, **look)
@@ -324,7 +325,7 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     stamp, established, markup = None, None, None
     if observed:  # a private photo: drawn with the identity it refined, or with its own look
         stamp, established, markup, use = _observed_answer(req, observed[0])
-    elif use is not None:  # a private clip: drawn with the kept identity
+    elif use is not None:  # a private clip (or MOJI_LOOK_CHECK=first): the kept identity
         stamp = identity.cache_tag(req.user_id, use.version)
     emoji = emoji_for(tags)
     if req.media == "photo":
