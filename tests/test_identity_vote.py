@@ -94,6 +94,10 @@ def test_a_locked_trait_survives_the_vote(redis_db):
     kept = identity.load(redis_db, user)
     # photos that agree with the look leave it, and its version, as they were
     assert kept.value("hl") == "long" and kept.version == 2 and len(kept.samples) == 3
+    # a choice pressed that the look has already is kept as the person's all the same
+    assert identity.set_trait(redis_db, user, "fh", "none", kept.version).status == "same"
+    assert identity.load(redis_db, user).locked == {"hair_length": "long", "facial_hair": "none"}
+    assert identity.load(redis_db, user).version == kept.version
     # the Mini App's API: by Likeness field, locked the same way; invalid names change nothing
     assert identity.set_traits(redis_db, user, {"hair_colour": "red", "monk": 3}).status == "ok"
     assert identity.set_traits(redis_db, user, {"hair_colour": "purple"}).status == "invalid"

@@ -407,12 +407,14 @@ def set_trait(redis: Any, user_id: int, code: str, value: str, expected_version:
             return Change("missing", trait=trait, value=value), None
         if current.version != expected_version:
             return Change("stale", current, trait, value), None
-        if current.value(code) == value:
-            return Change("same", current, trait, value), None
-        if code == "hc" and current.value("hl") == "none":
-            return Change("no_hair", current, trait, value), None
         name = TRAIT_FIELDS[code]
         locked = {**current.locked, name: _locked_value(name, value)}
+        if current.value(code) == value:  # confirmed: kept as the person's choice all the same
+            new = None if locked == current.locked else dataclasses.replace(current,
+                                                                            locked=locked)
+            return Change("same", new or current, trait, value), new
+        if code == "hc" and current.value("hl") == "none":
+            return Change("no_hair", current, trait, value), None
         new = dataclasses.replace(current, locked=locked).revoted(current.version + 1)
         return Change("ok", new, trait, value), new
 
