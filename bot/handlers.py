@@ -328,6 +328,9 @@ async def me_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                            show_alert=True)
         await _set_markup(query, None)
         return
+    if press.action == "u":  # under a photo of another look: valid whatever the version
+        await _use_offered_look(update, context, press)
+        return
     if press.version != kept.version:
         await query.answer(_("This card is out of date: send /me for your current look."))
         await _set_markup(query, None)
@@ -696,6 +699,23 @@ async def _set_trait(update: Update, context: ContextTypes.DEFAULT_TYPE,
             await _set_markup(query, None)
         return
     await _set_markup(query, None)  # only the newest card has buttons
+    refusal = await _queue_identity(update, context, user.id, query.message.chat.id)
+    if refusal:
+        await context.bot.send_message(query.message.chat.id, refusal)
+
+
+async def _use_offered_look(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                            press: identity.Press) -> None:
+    """"This is me: update my look": that photo's look becomes the person's, and the new look
+    comes as a /me card (worker.identity.use_offer)."""
+    query, user = update.callback_query, update.callback_query.from_user
+    change = await asyncio.to_thread(_store(context).use_offer, user.id, press.value)
+    await _set_markup(query, None)  # the button has done its work (or is too old)
+    if change.status != "ok":
+        await query.answer(_("That photo's look is no longer kept: send the photo again."),
+                           show_alert=True)
+        return
+    await query.answer(_("Done: this is your look now. Here it is."))
     refusal = await _queue_identity(update, context, user.id, query.message.chat.id)
     if refusal:
         await context.bot.send_message(query.message.chat.id, refusal)

@@ -245,6 +245,10 @@ class Store:
     def request_retake(self, user_id: int, expected_version: int) -> identity.Change:
         return identity.request_retake(self.redis, user_id, expected_version)
 
+    def use_offer(self, user_id: int, offer: str) -> identity.Change:
+        """"This is me: update my look" (worker.identity.use_offer)."""
+        return identity.use_offer(self.redis, user_id, offer)
+
     def forget(self, user_id: int) -> dict[str, int]:
         """Delete everything kept about a person (worker.identity.forget)."""
         deleted = identity.forget(self.redis, user_id)

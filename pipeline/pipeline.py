@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +26,7 @@ from .decode import DecodedImage, decode_image
 from .embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .errors import MojiError
 from .index import StyleIndex, load_index
-from .likeness import Likeness, LikenessEstimator, LikenessOptions
+from .likeness import Likeness, LikenessEstimator, LikenessOptions, is_greyscale
 from .match import Match, match_likeness, match_parts
 from .parse import ParsedFace, get_parser, parse_face
 from .style import Style, StylePart, load_style
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from .video import VideoOptions, VideoSticker
 
 DEFAULT_STYLE = "classic"
+# render(choose_look=...): (measured likeness, matched face part id, colour photo) -> the
+# likeness to draw and a face part id to keep (None: the matched one)
+ChooseLook = Callable[[Likeness, str, bool], tuple[Likeness, str | None]]
 MAX_PEOPLE = 6  # faces on one group sticker: more would be too small to read at 512 px
 
 
@@ -234,17 +238,21 @@ class Pipeline:
         return match_parts(style, self.index(style), self.embedder.embed_face(parsed))
 
     def render(self, data: bytes, style: str | None = None, likeness: Likeness | None = None,
-               face_part: str | None = None) -> Sticker:
+               face_part: str | None = None, choose_look: ChooseLook | None = None) -> Sticker:
         """A sticker for the largest face in a photo; raises MojiError("no_face") without one.
 
         The expression (eyes, brows, mouth) always comes from the photo. The person's look comes
         from `likeness` when given (a kept identity), else it is measured from this photo; a
-        `face_part` id keeps their face shape instead of matching it.
+        `face_part` id keeps their face shape instead of matching it. `choose_look(measured,
+        matched face part, colour photo)` -> (likeness, face part or None): the photo is
+        measured all the same and the caller picks the look to draw (a bot comparing the photo
+        with the person's kept look).
         """
         timer = _Timer()
         chosen_style = load_style(style or self.options.style)
         image, faces = self._faces(data, timer)
-        person = self._person(image, faces[0], chosen_style, timer, likeness, face_part)
+        person = self._person(image, faces[0], chosen_style, timer, likeness, face_part,
+                              choose_look)
         return self._draw(chosen_style, person.matches, person.likeness, person.skin_rgb,
                           len(faces), timer)
 
@@ -284,7 +292,8 @@ class Pipeline:
         return image, faces
 
     def _person(self, image: DecodedImage, face: FaceAnalysis, style: Style, timer: _Timer,
-                likeness: Likeness | None = None, face_part: str | None = None) -> Person:
+                likeness: Likeness | None = None, face_part: str | None = None,
+                choose_look: ChooseLook | None = None) -> Person:
         """One face's expression parts, and its likeness (measured unless given)."""
         parsed = self.parse(image, face)
         timer.lap("align_parse")
@@ -295,9 +304,16 @@ class Pipeline:
         if face_part and face_part in index.ids["face"]:
             matches["face"] = _kept_match(style, index, vectors["face"], face_part)
         timer.lap("match")
-        if likeness is None:
-            likeness = self.likeness_estimator.measure(image.rgb, face)
+        if likeness is None or choose_look is not None:
+            measured = self.likeness_estimator.measure(image.rgb, face)
             timer.lap("likeness")
+            likeness = measured
+            if choose_look is not None:
+                likeness, face_part = choose_look(measured, matches["face"].part_id,
+                                                  not is_greyscale(image.rgb))
+                if face_part and face_part in index.ids["face"]:
+                    matches["face"] = _kept_match(style, index, vectors["face"], face_part)
+                timer.lap("choose_look")
         if likeness.glasses == "sunglasses":
             # Eyes behind dark lenses are a guess: draw them open rather than claim a wink.
             open_eyes = style.part_tagged("eyes", "open")

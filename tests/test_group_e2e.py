@@ -60,7 +60,7 @@ def test_emoji_all_in_a_group_draws_both_people(svc, api, redis_server, two_face
     assert "neutral" in people[0]["parts"]["mouth"]["tags"]  # neutral.jpg is on the left,
     assert "grin" in people[1]["parts"]["mouth"]["tags"]  # grin.jpg on the right
     assert call.params["emoji"] == result["emoji"] == "😐"  # the first person's expression
-    assert result["identity"] == {"used": None, "established": None}
+    assert result["identity"] == {"used": None, "established": None, "look": None}
     assert redis_server.client.get("moji:identity:7601") is None
 
     # plain /emoji on the same photo is another answer: the largest face alone, rendered anew

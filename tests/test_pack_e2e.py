@@ -143,12 +143,18 @@ def test_pack_in_one_call_every_sticker_512px_distinct_with_its_emoji(svc, api, 
     assert added["file_id"] == later.result["sticker"]["file_id"]
     assert added["emoji"] == later.params["emoji"]
 
+    # the second selfie is one of the first three: it voted on Ann's look (worker.identity),
+    # and a look it changed redraws the pack's generated stickers, once
+    _, after = _make_pack(api, ann, links_before=1)
+    assert "up to date" in after.params["text"] or "redrawn" in after.params["text"]
+
     # nothing changed: /pack only answers with the link, again as fast
     creates = len(api.calls_to("createNewStickerSet"))
-    _, same = _make_pack(api, ann, links_before=1)
+    replaced = len(api.calls_to("replaceStickerInSet"))
+    _, same = _make_pack(api, ann, links_before=2)
     assert "up to date" in same.params["text"]
     assert len(api.calls_to("createNewStickerSet")) == creates
-    assert not api.calls_to("replaceStickerInSet")
+    assert len(api.calls_to("replaceStickerInSet")) == replaced
 
 
 def test_style_change_replaces_generated_stickers_and_keeps_photo_stickers(svc, api,

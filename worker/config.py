@@ -11,6 +11,10 @@ The bot and the workers read the same variables, so one `.env` configures both:
 - WEBHOOK_URL (+ WEBHOOK_LISTEN, WEBHOOK_PORT, WEBHOOK_SECRET): webhook mode instead of polling.
 - MOJI_QUEUE, MOJI_MAX_QUEUE, MOJI_RATE_LIMIT ("5/20": 5 photos per 20 s per user; "0" is off),
   MOJI_JOB_TIMEOUT, MOJI_JOB_RETRIES, MOJI_RETRY_DELAYS, MOJI_HEARTBEAT_TTL, MOJI_CACHE_TTL.
+- MOJI_LOOK_CHECK: "every" (default) measures the look of every private photo, so that a photo
+  of someone else is drawn as themselves (worker.identity.observe); "first" measures only a
+  person's first three selfies and draws later ones with the kept look unchecked (one likeness
+  measure less per photo: a few hundred ms on a CPU).
 """
 
 from __future__ import annotations
@@ -111,6 +115,7 @@ class Settings:
     heartbeat_ttl: int = 10
     cache_ttl: int = 30 * 24 * 3600
     bot_http: str = "aiohttp"  # the bot's HTTP client: aiohttp (bot/request.py) or httpx
+    look_check: str = "every"  # MOJI_LOOK_CHECK: "every" private photo, or the "first" three
 
     @classmethod
     def from_env(cls, require_token: bool = True) -> Settings:
@@ -143,6 +148,7 @@ class Settings:
             heartbeat_ttl=max(3, _int("MOJI_HEARTBEAT_TTL", 10)),
             cache_ttl=_int("MOJI_CACHE_TTL", 30 * 24 * 3600),
             bot_http=_choice("MOJI_BOT_HTTP", ("aiohttp", "httpx")),
+            look_check=_choice("MOJI_LOOK_CHECK", ("every", "first")),
         )
 
 

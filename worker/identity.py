@@ -1,17 +1,26 @@
-"""A person's identity: the likeness and face shape their first private selfie gave, kept in Redis.
+"""A person's identity: the look their first private selfies agree on, kept in Redis.
 
-Later private selfies draw this identity and take only the expression from the photo, so hair and
-face shape stay the same from sticker to sticker. `/me` shows it with buttons to correct each
-trait; `/forget` deletes it with everything else kept about the person.
+The first private selfie sets the look; each of the next two refines it (worker.look_vote.vote:
+a vote per trait, the median colours and face proportions), unless the person set that trait
+in `/me` or the Mini App (a locked trait: never overwritten by a vote). Later private selfies
+draw this identity and take only the expression from the photo. A private photo whose look
+clearly differs from the kept one (worker.look_vote.differences) is drawn with its own look and
+offered with "This is me: update my look" (`use_offer`). `/me` shows the look with buttons to
+correct each trait; `/forget` deletes it with everything else kept about the person.
 
 Stored as JSON at `Keys.identity(user_id)`:
 
-    {"likeness": Likeness.to_dict() plus hair "style" when known,
+    {"likeness": Likeness.to_dict() plus hair "style" when known,   # the look drawn
      "face": "face-oval",                            # a face part id (the same in every style)
      "colours": {"facial_hair": "#rrggbb", "lips": "#rrggbb"},  # measured, when known
      "retake": false,                                # true: the next selfie measures everything
-     "version": 3}                                   # +1 on every change
+     "version": 3,                                   # +1 on every change of the look
+     "locked": {"hair_length": "long"},              # the person's choices (Likeness fields)
+     "samples": [Sample.to_dict(), ...],             # the first three selfies' measured looks
+     "offers": [{"id": "9f3a...", "s": Sample.to_dict(), "why": ["facial_hair"]}],  # <= 3
+     "guesses": {"hair_colour": ["brown", ...]}}     # ranked guesses over the samples, for /me
 
+A record without "samples" (kept before the vote) counts as one photo's look.
 `colours` keeps what Likeness.to_dict leaves out, so that a kept identity draws the beard and
 lips in their measured colours. The version keys the repeat cache (a sticker drawn with an older
 identity is never served again) and stamps the /me buttons (a stale card is recognised).
@@ -20,26 +29,38 @@ Plain synchronous functions on a redis-py connection: the worker calls them dire
 through `asyncio.to_thread`. Nothing heavy is imported: pipeline.likeness is numpy only.
 The /me keyboards are built here as plain Bot API JSON, because the worker sends the identity
 sticker with its keyboard and must not import the bot.
+
+For other front ends (the Mini App): `kept_look` reads the look to draw, `trait_choices` the
+choices of each trait in the order to show them, `set_traits` sets traits as the person's own
+locked choices, `release_traits` hands traits back to the vote.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.likeness import (
+    AGE_SIGNS,
+    EARRINGS,
+    EYE_COLOURS,
     FACIAL_HAIR,
     GLASSES,
     HAIR_COLOURS,
     HAIR_LENGTHS,
+    HAIR_STYLES,
+    HAIRLINES,
     HEADWEAR,
     Likeness,
 )
 
 from .config import Keys
 from .i18n import N_, _
+from .look_vote import VOTES, Sample, differences, ordered_choices, photo_key, vote, with_locks
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +85,15 @@ TRAITS: dict[str, Trait] = {t.code: t for t in (
     Trait("hw", N_("Headwear"), HEADWEAR),
     Trait("sk", N_("Skin tone"), MONK_LEVELS),
 )}
+# Each /me trait's Likeness field: what its lock and its guesses are named by
+TRAIT_FIELDS = {"hl": "hair_length", "hc": "hair_colour", "fh": "facial_hair", "gl": "glasses",
+                "hw": "headwear", "sk": "monk"}
+# Every trait a person may set (here by Likeness field, as the Mini App names them), its choices
+LOOK_CHOICES: dict[str, tuple[str, ...]] = {
+    "hair_length": HAIR_LENGTHS, "hair_colour": HAIR_COLOURS, "hair_style": HAIR_STYLES,
+    "hairline": HAIRLINES, "facial_hair": FACIAL_HAIR, "glasses": GLASSES, "headwear": HEADWEAR,
+    "monk": MONK_LEVELS, "eye_colour": EYE_COLOURS, "age_signs": AGE_SIGNS, "earrings": EARRINGS}
+MAX_OFFERS = 3  # differing photos whose "This is me" button still works
 
 # Each choice as a person reads it (pipeline.likeness names them for code; skin tones are
 # numbers). tests/test_i18n.py checks that every choice of every trait is here.
@@ -75,7 +105,8 @@ CHOICE_NAMES = {
     "moustache": N_("moustache"), "goatee": N_("goatee"), "beard": N_("beard"),
     "glasses": N_("glasses"), "sunglasses": N_("sunglasses"), "cap": N_("cap"),
     "hat": N_("hat"), "beanie": N_("beanie"), "headscarf": N_("headscarf"),
-    "turban": N_("turban"), "other": N_("other"),
+    "turban": N_("turban"), "other": N_("other"), "light_brown": N_("light brown"),
+    "hijab": N_("hijab"), "keffiyeh": N_("keffiyeh"),
 }
 
 
@@ -104,6 +135,10 @@ class Identity:
     retake: bool = False
     version: int = 1
     colours: dict[str, str] = field(default_factory=dict)
+    locked: dict[str, Any] = field(default_factory=dict)  # Likeness field -> the person's choice
+    samples: list[dict[str, Any]] = field(default_factory=list)  # Sample.to_dict() each
+    offers: list[dict[str, Any]] = field(default_factory=list)  # {"id", "s", "why"}
+    guesses: dict[str, list[str]] = field(default_factory=dict)  # Likeness field -> names
 
     @classmethod
     def from_likeness(cls, likeness: Likeness, face: str | None, version: int) -> Identity:
@@ -113,19 +148,27 @@ class Identity:
         colours = {name: value for name, value in (
             ("facial_hair", _hex(likeness.facial_hair_rgb)),
             ("lips", _hex(getattr(likeness, "lips_rgb", None)))) if value}
-        return cls(likeness=data, face=face, version=version, colours=colours)
+        guesses = {k: [str(n) for n in v] for k, v in (likeness.guesses or {}).items() if v}
+        return cls(likeness=data, face=face, version=version, colours=colours, guesses=guesses)
 
     def to_likeness(self) -> Likeness:
         """The Likeness to draw (MojiError "bad_likeness" when the stored names are unknown)."""
         likeness = Likeness.from_dict(self.likeness)
-        extra = {name: rgb for name, rgb in (
+        extra: dict[str, Any] = {name: rgb for name, rgb in (
             ("facial_hair_rgb", _rgb(self.colours.get("facial_hair"))),
             ("lips_rgb", _rgb(self.colours.get("lips")))) if rgb}
+        if self.guesses:
+            extra["guesses"] = {k: tuple(v) for k, v in self.guesses.items()}
         return likeness.replace(**extra) if extra else likeness
 
     def to_json(self) -> str:
-        return json.dumps({"likeness": self.likeness, "face": self.face, "retake": self.retake,
-                           "version": self.version, "colours": self.colours})
+        data: dict[str, Any] = {"likeness": self.likeness, "face": self.face,
+                                "retake": self.retake, "version": self.version,
+                                "colours": self.colours}
+        for name in ("locked", "samples", "offers", "guesses"):  # small: only when there
+            if getattr(self, name):
+                data[name] = getattr(self, name)
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: bytes | str | None) -> Identity | None:
@@ -136,10 +179,51 @@ class Identity:
             data = json.loads(raw)
             return cls(likeness=dict(data["likeness"]), face=data.get("face"),
                        retake=bool(data.get("retake")), version=int(data.get("version", 1)),
-                       colours=dict(data.get("colours") or {}))
+                       colours=dict(data.get("colours") or {}),
+                       locked=dict(data.get("locked") or {}),
+                       samples=list(data.get("samples") or []),
+                       offers=list(data.get("offers") or []),
+                       guesses=dict(data.get("guesses") or {}))
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("unreadable identity record: %s", exc)
             return None
+
+    def photos(self) -> list[Sample]:
+        """The measured looks the vote is over; a record from before the vote: its look, as one
+        photo's. Unreadable samples are left out."""
+        if not self.samples:
+            return [Sample(self.to_likeness(), self.face)]
+        photos = []
+        for data in self.samples:
+            try:
+                photos.append(Sample.from_dict(data))
+            except Exception as exc:  # a name a newer or older version wrote: skip that photo
+                log.warning("unreadable look sample: %s", exc)
+        return photos or [Sample(self.to_likeness(), self.face)]
+
+    def same_look(self, other: Identity) -> bool:
+        """Is `other` drawn exactly as this one?"""
+        return (self.likeness, self.face, self.colours) == (other.likeness, other.face,
+                                                            other.colours)
+
+    @property
+    def settled(self) -> bool:
+        """Have the first three selfies voted (later photos do not change the look)?"""
+        return len(self.samples) >= VOTES
+
+    def revoted(self, version: int) -> Identity:
+        """This identity's look made again from its photos and the person's locked choices, at
+        `version` (its samples, locks and offers carried over)."""
+        photos = self.photos()
+        if self.samples:
+            likeness, face = vote(photos)
+        else:  # before the vote: the stored look stands for the photo
+            likeness, face = self.to_likeness(), self.face
+        new = Identity.from_likeness(with_locks(likeness, self.locked), face or self.face,
+                                     version)
+        new.retake, new.locked = self.retake, dict(self.locked)
+        new.samples, new.offers = list(self.samples), list(self.offers)
+        return new
 
     def value(self, code: str) -> str | None:
         """The current value of a trait, as its choice name (skin: "1".."10")."""
@@ -208,6 +292,14 @@ def _update(redis: Any, user_id: int, change: Any) -> Any:
     return result[0]
 
 
+def _first(likeness: Likeness, face: str | None, version: int, photo: str = "",
+           colour: bool = True) -> Identity:
+    """A new identity from one photo's look: the first of its samples."""
+    new = Identity.from_likeness(likeness, face, version)
+    new.samples = [Sample(likeness, face, photo, colour).to_dict()]
+    return new
+
+
 def establish(redis: Any, user_id: int, likeness: Likeness, face: str | None,
               seen_version: int) -> Identity | None:
     """Keep a freshly measured likeness as the person's identity; None when not kept.
@@ -215,13 +307,13 @@ def establish(redis: Any, user_id: int, likeness: Likeness, face: str | None,
     Kept only when nothing changed since the job looked (`seen_version`: 0 for no identity):
     no identity then and none now, or the same retake-pending identity. So two first selfies
     at once keep one identity, and a selfie rendered while the person ran /forget or corrected
-    a trait does not overwrite what they did.
+    a trait does not overwrite what they did. (The worker uses `observe`, which also refines.)
     """
     def change(current: Identity | None) -> tuple[Identity | None, Identity | None]:
         if current is None and seen_version == 0:
-            new = Identity.from_likeness(likeness, face, version=1)
+            new = _first(likeness, face, version=1)
         elif current is not None and current.retake and current.version == seen_version:
-            new = Identity.from_likeness(likeness, face, version=current.version + 1)
+            new = _first(likeness, face, version=current.version + 1)
         else:
             return None, None
         return new, new
@@ -230,40 +322,82 @@ def establish(redis: Any, user_id: int, likeness: Likeness, face: str | None,
 
 
 @dataclass
-class Change:
-    """What became of a /me button press."""
+class Observation:
+    """What a private photo's measured look did to the person's identity, and what to draw.
 
-    status: str  # "ok" | "same" | "stale" | "missing" | "invalid" | "no_hair"
+    status: "established" (the first selfie, or the one after "take again": it is the look),
+    "refined" (the second or third: it voted), "kept" (later ones, or a photo that voted
+    already), "differs" (clearly someone else's look: drawn with its own, offered as `offer`).
+    """
+
+    status: str
+    identity: Identity
+    likeness: Likeness  # the look to draw this photo with
+    face: str | None  # the face part to draw it with (None: the photo's own)
+    offer: str = ""  # "differs": the id for "This is me" (callback_data(v, "u", offer))
+    reasons: list[str] = field(default_factory=list)  # "differs": the Likeness fields
+
+    @property
+    def drawn_with_identity(self) -> bool:
+        return self.status != "differs"
+
+
+def observe(redis: Any, user_id: int, measured: Likeness, face: str | None,
+            file_unique_id: str, colour: bool = True) -> Observation:
+    """A private photo's measured look meets the person's identity (atomically).
+
+    No identity, or "take again" pending: this look becomes it. Otherwise, when the photo's
+    look clearly differs (look_vote.differences, against the person's measured photos) it is
+    kept as an offer and drawn as measured; else, while fewer than three photos voted, it
+    votes (a locked trait stays the person's choice) and the new look is drawn; else the kept
+    look is drawn. A photo that voted already (a retried job, the same photo again) changes
+    nothing. `colour`: False for a greyscale photo (its colours do not vote).
+    """
+    sample = Sample(measured, face, photo_key(file_unique_id), colour)
+
+    def change(current: Identity | None) -> tuple[Observation, Identity | None]:
+        if current is None or current.retake:
+            version = current.version + 1 if current else 1
+            new = _first(measured, face, version, sample.photo, colour)
+            return Observation("established", new, new.to_likeness(), new.face), new
+        photos = current.photos()
+        if sample.photo and any(p.photo == sample.photo for p in photos):
+            return Observation("kept", current, current.to_likeness(), current.face), None
+        reasons = differences(sample, photos)
+        if reasons:
+            offers = [o for o in current.offers if o.get("id") != sample.photo]
+            offers.append({"id": sample.photo, "s": sample.to_dict(), "why": reasons})
+            new = dataclasses.replace(current, offers=offers[-MAX_OFFERS:])
+            return Observation("differs", current, measured, None, sample.photo, reasons), new
+        if len(photos) < VOTES:
+            before = current.samples or [p.to_dict() for p in photos]
+            new = dataclasses.replace(current, samples=[*before, sample.to_dict()])
+            new = new.revoted(current.version + 1)
+            if new.same_look(current):  # the version (cache, pack, /me cards) stays
+                new.version = current.version
+            return Observation("refined", new, new.to_likeness(), new.face), new
+        return Observation("kept", current, current.to_likeness(), current.face), None
+
+    return _update(redis, user_id, change)
+
+
+@dataclass
+class Change:
+    """What became of a /me button press (or a Mini App change)."""
+
+    status: str  # "ok" | "same" | "stale" | "missing" | "invalid" | "no_hair" | "gone"
     identity: Identity | None = None
     trait: Trait | None = None
     value: str = ""
 
 
-def _replaced(identity: Identity, code: str, value: str) -> Identity:
-    """The identity with one trait set, through Likeness.replace (which keeps it consistent)."""
-    likeness = identity.to_likeness()
-    if code == "hl":
-        # the style hint belonged to the old length; hair coming back after "none" is named
-        # from the measured colour by Likeness.replace
-        likeness = likeness.replace(hair_length=value, hair_style=None)
-    elif code == "hc":
-        likeness = likeness.replace(hair_colour=value)
-    elif code == "fh":
-        likeness = likeness.replace(facial_hair=value)
-    elif code == "gl":
-        likeness = likeness.replace(glasses=value)
-    elif code == "hw":
-        likeness = likeness.replace(headwear=value)
-    elif code == "sk":
-        likeness = likeness.replace(monk=int(value))
-    # measured beard and lip colours ride along (to_likeness restored them)
-    new = Identity.from_likeness(likeness, identity.face, identity.version + 1)
-    new.retake = identity.retake
-    return new
+def _locked_value(name: str, value: str) -> Any:
+    return int(value) if name == "monk" else value
 
 
 def set_trait(redis: Any, user_id: int, code: str, value: str, expected_version: int) -> Change:
-    """Set one trait (from a /me button), if the card pressed shows the current identity."""
+    """Set one trait (from a /me button), if the card pressed shows the current identity. The
+    choice is locked: later selfies never vote it away."""
     trait = TRAITS.get(code)
     if trait is None or value not in trait.choices:
         return Change("invalid")
@@ -273,11 +407,15 @@ def set_trait(redis: Any, user_id: int, code: str, value: str, expected_version:
             return Change("missing", trait=trait, value=value), None
         if current.version != expected_version:
             return Change("stale", current, trait, value), None
-        if current.value(code) == value:
-            return Change("same", current, trait, value), None
+        name = TRAIT_FIELDS[code]
+        locked = {**current.locked, name: _locked_value(name, value)}
+        if current.value(code) == value:  # confirmed: kept as the person's choice all the same
+            new = None if locked == current.locked else dataclasses.replace(current,
+                                                                            locked=locked)
+            return Change("same", new or current, trait, value), new
         if code == "hc" and current.value("hl") == "none":
             return Change("no_hair", current, trait, value), None
-        new = _replaced(current, code, value)
+        new = dataclasses.replace(current, locked=locked).revoted(current.version + 1)
         return Change("ok", new, trait, value), new
 
     return _update(redis, user_id, change)
@@ -285,7 +423,8 @@ def set_trait(redis: Any, user_id: int, code: str, value: str, expected_version:
 
 def request_retake(redis: Any, user_id: int, expected_version: int) -> Change:
     """The next private selfie measures everything again (the version moves on, so that a
-    repeat of an earlier photo is not answered from the cache)."""
+    repeat of an earlier photo is not answered from the cache). Its photos, the person's
+    choices and the offers go: "take my look from my next photo" starts the look afresh."""
     def change(current: Identity | None) -> tuple[Change, Identity | None]:
         if current is None:
             return Change("missing"), None
@@ -295,6 +434,97 @@ def request_retake(redis: Any, user_id: int, expected_version: int) -> Change:
             return Change("same", current), None
         new = Identity(likeness=current.likeness, face=current.face, retake=True,
                        version=current.version + 1, colours=current.colours)
+        return Change("ok", new), new
+
+    return _update(redis, user_id, change)
+
+
+def use_offer(redis: Any, user_id: int, offer: str) -> Change:
+    """"This is me: update my look": the offered photo's look becomes the person's.
+
+    It replaces the look rather than voting with the photos before: the person says this photo
+    is them now (new hair colour, a beard shaved off), and two or three older photos would
+    outvote it, so the tap would seem to do nothing. The photo is the look's first sample: the
+    next two selfies refine it, as after the first selfie. The person's choices on the traits
+    that made the photo differ are released (they just said the photo's are right); their
+    other choices stay. status "gone": no such offer (too old, or used).
+    """
+    def change(current: Identity | None) -> tuple[Change, Identity | None]:
+        if current is None:
+            return Change("missing"), None
+        chosen = next((o for o in current.offers if o.get("id") == offer), None)
+        if chosen is None:
+            return Change("gone", current), None
+        try:
+            Sample.from_dict(chosen["s"])
+        except Exception as exc:
+            log.warning("unreadable offered look: %s", exc)
+            return Change("gone", current), None
+        reasons = set(chosen.get("why") or ())
+        if "hair_colour" in reasons:
+            reasons.add("hair_style")
+        new = dataclasses.replace(
+            current, retake=False, samples=[chosen["s"]],
+            offers=[o for o in current.offers if o is not chosen],
+            locked={k: v for k, v in current.locked.items() if k not in reasons})
+        new = new.revoted(current.version + 1)
+        return Change("ok", new), new
+
+    return _update(redis, user_id, change)
+
+
+# --- for other front ends (the Mini App): by Likeness field name --------------------------------
+
+def kept_look(redis: Any, user_id: int) -> tuple[Likeness, str | None] | None:
+    """The person's look to draw and their face part id; None when none is kept."""
+    kept = load(redis, user_id)
+    return None if kept is None else (kept.to_likeness(), kept.face)
+
+
+def trait_choices(identity: Identity | None = None) -> dict[str, tuple[str, ...]]:
+    """Every settable trait (Likeness field) -> its choices, the person's ranked guesses first
+    (Likeness.guesses, over their photos); with no identity or no guesses, the usual order."""
+    guesses = identity.guesses if identity else {}
+    return {name: ordered_choices(choices, guesses.get(name))
+            for name, choices in LOOK_CHOICES.items()}
+
+
+def set_traits(redis: Any, user_id: int, choices: dict[str, Any],
+               expected_version: int | None = None) -> Change:
+    """Set traits as the person's own locked choices, as /me does: {"hair_colour": "blonde",
+    "monk": 4, ...} by Likeness field (LOOK_CHOICES; monk as 1..10). status "invalid" for an
+    unknown trait or value (nothing changed), "stale" when `expected_version` is given and is
+    not the current one, "missing" without an identity, "same" when nothing changes, "ok"."""
+    clean: dict[str, Any] = {}
+    for name, value in choices.items():
+        allowed = LOOK_CHOICES.get(name)
+        if allowed is None or str(value) not in allowed:
+            return Change("invalid", value=str(value))
+        clean[name] = _locked_value(name, str(value))
+
+    def change(current: Identity | None) -> tuple[Change, Identity | None]:
+        if current is None:
+            return Change("missing"), None
+        if expected_version is not None and current.version != expected_version:
+            return Change("stale", current), None
+        locked = {**current.locked, **clean}
+        if locked == current.locked:
+            return Change("same", current), None
+        new = dataclasses.replace(current, locked=locked).revoted(current.version + 1)
+        return Change("ok", new), new
+
+    return _update(redis, user_id, change)
+
+
+def release_traits(redis: Any, user_id: int, names: list[str]) -> Change:
+    """Hand traits (Likeness fields) back to the vote over the person's photos."""
+    def change(current: Identity | None) -> tuple[Change, Identity | None]:
+        if current is None:
+            return Change("missing"), None
+        locked = {k: v for k, v in current.locked.items() if k not in names}
+        if locked == current.locked:
+            return Change("same", current), None
+        new = dataclasses.replace(current, locked=locked).revoted(current.version + 1)
         return Change("ok", new), new
 
     return _update(redis, user_id, change)
@@ -374,9 +604,13 @@ def callback_data(version: int, action: str, *args: str) -> str:
     return ":".join((CALLBACK_PREFIX.rstrip(":"), str(version), action, *args))
 
 
+_OFFER_ID = re.compile(r"[0-9a-f]{6,16}")
+
+
 @dataclass
 class Press:
-    """A parsed /me button: t (show a trait's choices), s (set), b (back), r (take again)."""
+    """A parsed /me button: t (show a trait's choices), s (set), b (back), r (take again), u
+    ("This is me: update my look" under a sticker of a differing photo; `value` the offer)."""
 
     version: int
     action: str
@@ -394,6 +628,8 @@ def parse_callback(data: str | None) -> Press | None:
     version, action, args = int(parts[0]), parts[1], parts[2:]
     if action in ("b", "r") and not args:
         return Press(version, action)
+    if action == "u" and len(args) == 1 and _OFFER_ID.fullmatch(args[0]):
+        return Press(version, action, value=args[0])
     trait = TRAITS.get(args[0]) if args else None
     if trait is None:
         return None
@@ -431,13 +667,21 @@ def main_keyboard(identity: Identity) -> dict[str, Any]:
 
 
 def trait_keyboard(identity: Identity, code: str) -> dict[str, Any]:
-    """A trait's choices, the current one ticked, and Back."""
+    """A trait's choices, the best guesses for the person first (Likeness.guesses over their
+    photos; without guesses in the usual order), the current one ticked, and Back."""
     trait = TRAITS[code]
     current = identity.value(code)
     per_row = 5 if code == "sk" else 3
+    choices = ordered_choices(trait.choices, identity.guesses.get(TRAIT_FIELDS[code]))
     buttons = [{"text": ("✓ " if choice == current else "") + shown(choice),
                 "callback_data": callback_data(identity.version, "s", code, choice)}
-               for choice in trait.choices]
+               for choice in choices]
     rows = [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
     rows.append([{"text": "« " + _("Back"), "callback_data": callback_data(identity.version, "b")}])
     return {"inline_keyboard": rows}
+
+
+def offer_keyboard(identity: Identity, offer: str) -> dict[str, Any]:
+    """The button under a sticker drawn with a differing photo's own look."""
+    return {"inline_keyboard": [[{"text": _("This is me: update my look"),
+                                  "callback_data": callback_data(identity.version, "u", offer)}]]}

@@ -227,6 +227,36 @@ def record_sticker(redis: Any, req: StickerRequest, file_id: str, emoji: str,
         pipe.execute()
 
 
+def _look_chooser(rt: Any, req: StickerRequest, observed: list[Any]) -> Any:
+    """Pipeline.render's choose_look for a private photo: its measured look meets the person's
+    identity (worker.identity.observe: the first selfie sets it, the next two refine it, a
+    clearly different look is drawn as measured); `observed` receives the Observation."""
+    from . import identity
+
+    def choose(measured: Any, face_part: str, colour: bool) -> tuple[Any, str | None]:
+        seen = identity.observe(rt.redis, req.user_id, measured, face_part,
+                                req.file_unique_id, colour)
+        observed.append(seen)
+        return seen.likeness, seen.face
+
+    return choose
+
+
+def _observed_answer(req: StickerRequest, seen: Any) -> tuple[str, int | None, Any, Any]:
+    """(cache stamp, version established or None, reply markup or None, identity used or None)
+    for a private photo. A photo drawn with its own look is stamped so that the cache never
+    serves it (a repeat is measured, and offered, again)."""
+    from . import identity
+
+    kept = seen.identity
+    if seen.status == "differs":
+        return (identity.cache_tag(req.user_id, kept.version) + ":other", None,
+                identity.offer_keyboard(kept, seen.offer), None)
+    stamp = identity.cache_tag(req.user_id, kept.version)
+    established = kept.version if seen.status == "established" else None
+    return stamp, established, None, (None if established else kept)
+
+
 def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     """Job: photo (by file_id) -> sticker sent as a reply; a clip (`media` "clip") -> a video
     sticker (WEBM), drawn with the same identity. Returns a small summary.
@@ -267,6 +297,10 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
         kept = identity.load(rt.redis, req.user_id) if req.personal else None
         use = kept if kept is not None and not kept.retake else None
         look = {"likeness": use.to_likeness(), "face_part": use.face} if use else {}
+        observed: list[Any] = []  # a private photo: what its look did (identity.observe)
+        if req.personal and req.media == "photo" and not (
+                use is not None and use.settled and rt.settings.look_check == "first"):
+            look = {"choose_look": _look_chooser(rt, req, observed)}
         if req.media == "clip":
             clip = rt.pipeline.render_clip(data, style=req.style, **look)
             matches, likeness, timings = clip.frames[0], clip.likeness, clip.timings_ms
@@ -288,18 +322,11 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
         return _answer_error(rt, req, "failed")
     except MojiError as exc:
         return _answer_error(rt, req, exc.code, exc.message)
-    stamp, established = None, None
-    if use is not None:
+    stamp, established, markup = None, None, None
+    if observed:  # a private photo: drawn with the identity it refined, or with its own look
+        stamp, established, markup, use = _observed_answer(req, observed[0])
+    elif use is not None:  # a private clip (or MOJI_LOOK_CHECK=first): the kept identity
         stamp = identity.cache_tag(req.user_id, use.version)
-    elif req.personal and req.media == "photo":
-        # the first selfie (or a retake) sets the identity; a clip's small frames do not
-        face = matches.get("face")
-        new = identity.establish(rt.redis, req.user_id, likeness,
-                                 face.part_id if face else None,
-                                 seen_version=kept.version if kept else 0)
-        if new is not None:
-            stamp, established = identity.cache_tag(req.user_id, new.version), new.version
-        lap("identity")
     emoji = emoji_for(tags)
     if req.media == "photo":
         upload = ("sticker.webp", to_webp(sticker.png), "image/webp")
@@ -313,8 +340,9 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
             {"chat_id": req.chat_id, "emoji": emoji,
              "reply_parameters": {"message_id": req.message_id,
                                   "allow_sending_without_reply": True},
-             # under a person's first sticker: the button that makes their whole pack
-             "reply_markup": packs.pack_button() if established else None},
+             # under a person's first sticker: the button that makes their whole pack; under
+             # a photo drawn with its own look: "This is me: update my look"
+             "reply_markup": markup or (packs.pack_button() if established else None)},
             files={"sticker": upload},
             before_last_byte=lambda: _hand_over(rt, req, token),
         )
@@ -339,7 +367,8 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     _with_redis(record_sticker, rt.redis, req, file_id, emoji, rt.settings.cache_ttl,
                 identity_tag=stamp, keywords=keywords_for(tags), sticker_format=sticker_format)
     lap("record")
-    if req.personal:  # a selfie sticker joins the person's pack (worker.packs)
+    # a selfie sticker joins the person's pack (worker.packs); another person's look does not
+    if req.personal and (not observed or observed[0].drawn_with_identity):
         packs.add_photo_sticker(rt, req.user_id, req.chat_id, file_id, emoji, keywords_for(tags),
                                 sticker_format)
         lap("pack")
@@ -347,7 +376,8 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     summary = {"ok": True, "file_id": file_id, "emoji": emoji, "parts": tags,
                "media": req.media, "likeness": likeness.to_dict(),
                "face": face.part_id if face else None,
-               "identity": {"used": use.version if use else None, "established": established},
+               "identity": {"used": use.version if use else None, "established": established,
+                            "look": observed[0].status if observed else None},
                "stages_ms": stages, "timings_ms": timings}
     if req.media == "clip":
         summary.update(frames=len(clip.frames), duration=round(clip.duration, 3),
