@@ -56,6 +56,13 @@ COMMANDS = [  # (command, description in English: registered in every language a
 ]
 
 
+async def _count_update(update: Update, context: object) -> None:
+    """Every update, counted by kind (and the photo or clip it carries): worker.metrics."""
+    from worker.metrics import count_update
+
+    count_update(update)
+
+
 UNKNOWN_COMMAND = N_("I don't know {command}. These are my commands:")
 
 
@@ -158,6 +165,7 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
     other = ((filters.TEXT & ~filters.COMMAND) | filters.VOICE | filters.AUDIO
              | filters.Sticker.ALL | filters.LOCATION | filters.CONTACT)
 
+    application.add_handler(TypeHandler(Update, _count_update), group=-2)  # metrics
     # group -1 runs first for every update: it sets the language the other handlers speak
     application.add_handler(TypeHandler(Update, handlers.set_language), group=-1)
     application.add_handler(CommandHandler("start", handlers.start))
@@ -200,6 +208,12 @@ def run(application: Application, settings: Settings) -> None:
     Once running, the Application retries network trouble by itself; what escapes here happened
     at start-up (getMe), and gets a plain answer instead of a traceback.
     """
+    from worker import metrics
+
+    health = metrics.start_from_env(settings.redis_url, settings.queue, "bot")
+    if health is not None:
+        health.require("the bot is not running (starting, or cannot reach the Bot API)",
+                       lambda: application.running)
     quiet = _QuietBootstrap()  # the start-up failure is said below in one line, not traced
     logging.getLogger("telegram.ext").addFilter(quiet)
     try:

@@ -96,8 +96,12 @@ class Store:
         """Answer from the cache, or rate-limit, or refuse when the queue is full, or enqueue.
         `album`: the message's media_group_id; the photos of one album count as one request
         against the rate limit (an album of 7 is one thing the person did)."""
+        from worker.metrics import SUBMISSIONS
+
         with self._submit_lock:
-            return self._submit(req, album)
+            result = self._submit(req, album)
+        SUBMISSIONS.labels(result.outcome).inc()
+        return result
 
     def _submit(self, req: StickerRequest, album: str | None = None) -> Submission:
         now = time.time()

@@ -184,11 +184,15 @@ class MojiWorker(SimpleWorker):
         beat = threading.Thread(target=self._beat, args=(job, execution, stop), daemon=True,
                                 name="moji-heartbeat")
         beat.start()
+        retries_before = job.retries_left
         try:
             self.perform_job(job, queue, execution)
         finally:
             stop.set()
             beat.join()
+        from .metrics import observe_job
+
+        observe_job(job, retries_before)
         self.set_state("idle")
 
     def _beat(self, job: Job, execution: Any, stop: threading.Event) -> None:
@@ -207,10 +211,13 @@ class MojiWorker(SimpleWorker):
 def run_worker(settings: Settings, burst: bool = False, name: str | None = None,
                max_jobs: int | None = None) -> int:
     """Load the pipeline, then work the queue until stopped. Returns an exit code."""
-    from . import jobs
+    from . import jobs, metrics
 
     rt = Runtime(settings)
     set_current(rt)
+    health = metrics.start_from_env(settings.redis_url, settings.queue, "worker")
+    if health is not None:
+        health.require("models not loaded yet", lambda: rt._pipeline is not None)
     wait_for_models(rt)  # load the models now, not on the first job
     try:
         jobs.render_previews()

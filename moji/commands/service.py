@@ -264,7 +264,11 @@ class _Workers:
     def _spawn(self, index: int) -> subprocess.Popen:
         cmd = [sys.executable, "-m", "moji.cli", "worker", "--name",
                f"moji-{os.uname().nodename}-{os.getpid()}-{index}-{int(time.time())}"]
-        return subprocess.Popen(cmd, env=self.env)
+        env = dict(self.env)
+        base = env.get("MOJI_METRICS_PORT", "").strip()
+        if base.isdigit():  # the bot serves on the base port, worker i on base + 1 + i
+            env["MOJI_METRICS_PORT"] = str(int(base) + 1 + index)
+        return subprocess.Popen(cmd, env=env)
 
     def start(self) -> None:
         self.procs = [self._spawn(i) for i in range(self.count)]
