@@ -153,3 +153,30 @@ def test_compose_checks_each_service_on_its_metrics_port():
         test = " ".join(services[name]["healthcheck"]["test"])
         assert f"127.0.0.1:{port}/readyz" in test, test
         assert str(port) in [str(p) for p in services[name]["expose"]]
+
+
+def test_the_grafana_dashboard_uses_the_metrics_the_processes_serve():
+    """Every metric a dashboard query names is one worker.metrics defines (a renamed metric
+    leaves no panel silently empty)."""
+    import json
+    import re
+    from pathlib import Path
+
+    from prometheus_client import REGISTRY
+
+    import worker.metrics  # noqa: F401  (registers the metrics)
+
+    suffixes = {"counter": ("_total",), "gauge": ("",), "histogram": ("_bucket", "_count",
+                                                                      "_sum")}
+    served = {family.name + suffix for family in REGISTRY.collect()
+              for suffix in suffixes.get(family.type, ("",))}
+    dashboard = json.loads((Path(__file__).resolve().parent.parent / "docs" / "grafana"
+                            / "moji-dashboard.json").read_text())
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    assert len(exprs) >= 10
+    named = {name for expr in exprs for name in re.findall(r"moji_[a-z_]+", expr)}
+    assert named and named <= served, named - served
+    for required in ("moji_worker_stickers_total", "moji_bot_media_total",
+                     "moji_update_to_sticker_seconds_bucket", "moji_queue_depth",
+                     "moji_worker_failures_total", "moji_stage_seconds_bucket"):
+        assert required in named
