@@ -77,11 +77,25 @@ def _stopped(procs: list[psutil.Process], timeout: float = 30) -> list[psutil.Pr
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
 def test_moji_run_says_it_is_up_and_stops_everything(tmp_path, how):
+    base = free_port()
     with LocalBotAPI() as api:
-        proc = _run(api, tmp_path, "--workers", "2")
+        proc = _run(api, tmp_path, "--workers", "2", MOJI_METRICS_PORT=str(base))
         try:
             line = _wait_up(proc, tmp_path)
             assert "long polling" in line and "2 workers" in line, line
+            # metrics: the bot on the base port, worker i on base + 1 + i
+            import urllib.request
+
+            def ready(port: int) -> bool:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz",
+                                                timeout=3) as resp:
+                        return resp.status == 200
+                except OSError:
+                    return False
+
+            for port in (base, base + 1, base + 2):
+                assert eventually(lambda p=port: ready(p), timeout=90), port
             redis_server = _embedded_redis(tmp_path)
             import redis
 
