@@ -189,3 +189,27 @@ def test_unreachable_bot_api_is_one_clear_line():
     lines = [line for line in (out.stdout + out.stderr).splitlines() if line.strip()]
     assert out.returncode == 1
     assert len(lines) == 1 and "cannot reach the Bot API server" in lines[0], lines
+
+
+def test_moji_run_with_an_unreachable_bot_api_says_so_and_leaves_nothing(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(TELEGRAM_BOT_TOKEN="123:abc", MOJI_LOG_LEVEL="WARNING",
+               TELEGRAM_BASE_URL=f"http://127.0.0.1:{free_port()}/bot")
+    proc = subprocess.Popen([PYTHON, "-m", "moji.cli", "run", "-w", "1", "--data-dir",
+                             str(tmp_path / "data")], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    children: list[psutil.Process] = []
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:  # the worker and the embedded Redis, as they appear
+            children = [p for p in psutil.process_iter(["cmdline"]) if str(tmp_path) in " ".join(
+                p.info["cmdline"] or []) or p.pid in {c.pid for c in psutil.Process(
+                    proc.pid).children(recursive=True)}] or children
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 1, out
+    assert "cannot reach the Bot API server" in out
+    assert "Traceback" not in out and "Unclosed" not in out, out
+    assert not _stopped(children, timeout=20)

@@ -145,6 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         redis_connection(settings.redis_url).set(Keys.models_missing, missing, ex=30)
     workers = _Workers(max(1, args.workers), env)
+    status = 0
     try:
         workers.start()
         from bot.app import build_application
@@ -155,6 +156,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         _run_bot(application, settings, workers)
     except KeyboardInterrupt:
         pass
+    except SystemExit as exc:  # the bot could not start: say why first, then stop the rest
+        if not isinstance(exc.code, str):
+            raise
+        print(exc.code, file=sys.stderr, flush=True)
+        status = 1
     finally:
         # a second Ctrl-C must not cut the teardown short (it is bounded: 15 s, then kill)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -163,7 +169,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if embedded is not None:
             _stop_embedded(embedded)
         print("moji: stopped.", file=sys.stderr, flush=True)
-    return 0
+    return status
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -190,14 +196,16 @@ def _stop_embedded(server) -> None:  # noqa: ANN001
     make sure its process is gone: SIGTERM, then SIGKILL, if SHUTDOWN did not end it."""
     import contextlib
 
+    from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import RedisError
 
     pid = server.pid
     try:
         server.execute_command("SHUTDOWN", "SAVE")  # Redis 6.2: no NOW/FORCE (7.0 options)
-    except RedisError as exc:  # a ConnectionError is the expected answer: the server left
-        if "connection" not in str(exc).lower() and "closed" not in str(exc).lower():
-            log.warning("embedded Redis SHUTDOWN failed: %s", exc)
+    except RedisConnectionError:
+        pass  # the expected answer: the server closed the connection as it left
+    except RedisError as exc:  # e.g. it could not save: then SIGTERM below
+        log.warning("embedded Redis SHUTDOWN failed: %s", exc)
     if pid and not _gone(pid, 10):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
