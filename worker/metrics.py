@@ -192,8 +192,11 @@ def start_from_env(redis_url: str, queue: str, role: str) -> Health | None:
     if port is None:
         return None
     health = Health(redis_url, queue).start()
+    # every interface by default (a container's port is reached from outside it); 127.0.0.1
+    # keeps the endpoints to this machine
+    host = os.environ.get("MOJI_METRICS_HOST", "").strip() or "0.0.0.0"
     try:
-        serve(port, health)
+        serve(port, health, host)
     except OSError as exc:
         raise SystemExit(f"moji {role}: cannot serve metrics on port {port} ({exc}). Set "
                          "MOJI_METRICS_PORT to a free port.") from None
