@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import sys
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
@@ -54,6 +56,24 @@ COMMANDS = [  # (command, description in English: registered in every language a
 ]
 
 
+async def _count_update(update: Update, context: object) -> None:
+    """Every update, counted by kind (and the photo or clip it carries): worker.metrics."""
+    from worker.metrics import count_update
+
+    count_update(update)
+
+
+UNKNOWN_COMMAND = N_("I don't know {command}. These are my commands:")
+
+
+async def unknown_command(update: Update, context: object) -> None:
+    """A command I do not have (/settings), in a private chat: say so, and list mine."""
+    message = update.effective_message
+    command = (message.text or "/").split()[0].split("@")[0][:32]
+    lines = "\n".join(f"/{name} - {_(description)}" for name, description in COMMANDS)
+    await message.reply_text(_(UNKNOWN_COMMAND).format(command=command) + "\n" + lines)
+
+
 def commands(language: str) -> list[BotCommand]:
     """The command list with its descriptions in a language."""
     with i18n.using(language):
@@ -63,12 +83,21 @@ def commands(language: str) -> list[BotCommand]:
 async def _reaper(store: Store) -> None:
     from worker.runtime import reap
 
+    waiting = False  # the workers wait for model files: said once, and once when it ends
     while True:
         await asyncio.sleep(REAP_EVERY_S)
         try:
             await asyncio.to_thread(reap, store.redis, store.settings.queue)
+            missing = await asyncio.to_thread(store.models_missing)
         except Exception:
             log.exception("looking for abandoned jobs failed")
+            continue
+        if missing and not waiting and not os.environ.get("MOJI_MODELS_ANNOUNCED"):
+            print(f"moji bot: the workers cannot start yet, and selfies get a \"not ready "
+                  f"yet\" answer. {missing}", file=sys.stderr, flush=True)
+        elif waiting and not missing:
+            log.warning("the workers have their model files now")
+        waiting = bool(missing)
 
 
 async def _post_init(application: Application) -> None:
@@ -86,6 +115,15 @@ async def _post_init(application: Application) -> None:
     if not application.bot.supports_inline_queries:
         log.info("inline mode is off: send /setinline to @BotFather to switch it on")
     application.bot_data["reaper"] = asyncio.create_task(_reaper(store))
+    print(up_line(application.bot.username, store.settings,
+                  application.bot_data.get("workers")), file=sys.stderr, flush=True)
+
+
+def up_line(username: str, settings: Settings, workers: int | None = None) -> str:
+    """The one line that says the bot is up: its name, how it gets updates, its workers."""
+    how = f"webhook at {settings.webhook_url}" if settings.webhook_url else "long polling"
+    count = f", {workers} worker{'s' if workers != 1 else ''}" if workers is not None else ""
+    return f"moji: @{username} is up ({how}{count}). Ctrl-C stops it."
 
 
 async def _post_stop(application: Application) -> None:
@@ -127,6 +165,7 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
     other = ((filters.TEXT & ~filters.COMMAND) | filters.VOICE | filters.AUDIO
              | filters.Sticker.ALL | filters.LOCATION | filters.CONTACT)
 
+    application.add_handler(TypeHandler(Update, _count_update), group=-2)  # metrics
     # group -1 runs first for every update: it sets the language the other handlers speak
     application.add_handler(TypeHandler(Update, handlers.set_language), group=-1)
     application.add_handler(CommandHandler("start", handlers.start))
@@ -147,6 +186,8 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
     application.add_handler(MessageHandler(fresh & private & filters.Document.ALL,
                                            handlers.not_a_photo))
     application.add_handler(MessageHandler(fresh & private & other, handlers.other_message))
+    # after every CommandHandler: only the commands none of them took get here
+    application.add_handler(MessageHandler(fresh & private & filters.COMMAND, unknown_command))
     application.add_handler(MessageHandler(fresh & filters.ChatType.GROUPS & mentions,
                                            handlers.mention))
     application.add_handler(CallbackQueryHandler(handlers.style_button, pattern=f"^{STYLE_PREFIX}"))
@@ -167,14 +208,44 @@ def run(application: Application, settings: Settings) -> None:
     Once running, the Application retries network trouble by itself; what escapes here happened
     at start-up (getMe), and gets a plain answer instead of a traceback.
     """
+    from worker import metrics
+
+    health = metrics.start_from_env(settings.redis_url, settings.queue, "bot")
+    if health is not None:
+        health.require("the bot is not running (starting, or cannot reach the Bot API)",
+                       lambda: application.running)
+    quiet = _QuietBootstrap()  # the start-up failure is said below in one line, not traced
+    logging.getLogger("telegram.ext").addFilter(quiet)
     try:
         _run(application, settings)
     except InvalidToken:
+        _drop_sessions(application)
         raise SystemExit("moji: Telegram rejected the bot token. Check TELEGRAM_BOT_TOKEN "
                          "(ask @BotFather for it).") from None
     except NetworkError as exc:
+        _drop_sessions(application)
         raise SystemExit(f"moji: cannot reach the Bot API server ({exc}). Check the network, "
                          "or TELEGRAM_BASE_URL if you set it.") from None
+    finally:
+        logging.getLogger("telegram.ext").removeFilter(quiet)
+
+
+class _QuietBootstrap(logging.Filter):
+    """Drops python-telegram-bot's traceback of a failed start-up (getMe, deleteWebhook):
+    `run` says what went wrong in one line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Bootstrap" not in record.getMessage()
+
+
+def _drop_sessions(application: Application) -> None:
+    """After a failed start-up the Application was never initialized, so never shut down: mark
+    the HTTP sessions closed (nothing is open on them), else each one warns "Unclosed client
+    session" at exit."""
+    for request in getattr(application.bot, "_request", ()):
+        session = getattr(request, "_session", None)
+        if session is not None and not session.closed:
+            session.detach()
 
 
 def _run(application: Application, settings: Settings) -> None:

@@ -40,7 +40,7 @@ from worker.i18n import N_, _, ngettext
 from worker.jobs import USER_MESSAGES, IdentityRequest, StickerRequest, user_message
 from worker.packs import CALLBACK_MAKE, PackRequest
 
-from . import inline
+from . import inline, style_names
 from .keyboards import LANGUAGE_PREFIX, STYLE_PREFIX, language_keyboard, markup, style_keyboard
 from .previews import preview_sheet, sheet_key
 from .store import Store
@@ -80,6 +80,8 @@ WHAT_I_TAKE = N_("I make stickers from photos and videos: send me a selfie (as a
                  "/help says more.")
 NO_HEIC = USER_MESSAGES["heic"]
 EDITED = N_("I make stickers from new messages only: send the new photo as a new message.")
+NOT_READY = N_("I'm not ready yet: my sticker makers are still being set up. Please send your "
+                "selfie again a little later.")
 LIMITED_REACTION = "🥱"  # each photo over the rate limit after the first "slow down" message
 STYLE_ECHO_MAX = 40  # characters of an unknown /style name repeated back
 
@@ -250,13 +252,15 @@ async def style_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             return
         await asyncio.to_thread(store.set_style, user.id, wanted)
         await update.effective_message.reply_text(
-            _("Style set to {style}. Send me a selfie!").format(style=load_style(wanted).title))
+            _("Style set to {style}. Send me a selfie!").format(
+                style=style_names.title(load_style(wanted))))
         return
     current = await asyncio.to_thread(store.style_of, user.id, _default_style())
     styles = [load_style(name) for name in names]
-    keyboard = style_keyboard([(s.name, s.title) for s in styles], current)
+    keyboard = style_keyboard([(s.name, style_names.title(s)) for s in styles], current)
     caption = _("Pick a style:") + "\n" + "\n".join(
-        f"<b>{html.escape(s.title)}</b>: {html.escape(s.description)}" for s in styles)
+        f"<b>{html.escape(style_names.title(s))}</b>: "
+        f"{html.escape(style_names.description(s))}" for s in styles)
     previews = await asyncio.to_thread(_previews, store, styles)
     if not previews:
         await update.effective_message.reply_text(
@@ -283,16 +287,16 @@ async def style_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     store = _store(context)
     await asyncio.to_thread(store.set_style, query.from_user.id, name)
     style = load_style(name)
-    await query.answer(_("Style: {style}").format(style=style.title))
+    await query.answer(_("Style: {style}").format(style=style_names.title(style)))
     names = list_styles()
-    keyboard = style_keyboard([(n, load_style(n).title) for n in names], name)
+    keyboard = style_keyboard([(n, style_names.title(load_style(n))) for n in names], name)
     try:
         await query.edit_message_reply_markup(reply_markup=keyboard)
     except TelegramError as exc:  # e.g. "message is not modified"
         log.debug("keyboard not updated: %s", exc)
     await context.bot.send_message(query.message.chat.id if query.message else query.from_user.id,
                                    _("Style set to {style}. Send me a selfie!").format(
-                                       style=style.title))
+                                       style=style_names.title(style)))
 
 
 async def me_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -422,7 +426,7 @@ async def _queue_pack(update: Update, context: ContextTypes.DEFAULT_TYPE, user: 
                         "a few seconds...",
                         "Making your pack: {n} stickers of you in the {style} style. It takes "
                         "a few seconds...", len(PACK)).format(
-                            n=len(PACK), style=chosen.title if chosen else style)
+                            n=len(PACK), style=style_names.title(chosen) if chosen else style)
     if result.outcome == "running":
         return _("I'm making your pack already: it's on its way.")
     if result.outcome == "limited":
@@ -608,7 +612,7 @@ async def make_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE,
                              style=style, chat_type=chat.type, received_at=received,
                              language=i18n.current(), media=media,
                              all_faces=all_faces and media == "photo")
-        result = await asyncio.to_thread(store.submit, req)
+        result = await asyncio.to_thread(store.submit, req, target.media_group_id)
     except RedisError as exc:  # Redis restarting: nothing was queued, so say so
         log.warning("photo in chat %s not queued: %s", chat.id, exc)
         await target.reply_text(_(TROUBLE))
@@ -642,6 +646,8 @@ async def make_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE,
                                                               seconds=s.rate_period))
         else:  # told already in this window: a reaction, so no photo goes unanswered
             await _quietly(target.set_reaction(LIMITED_REACTION))
+    elif result.outcome == "not_ready":
+        await target.reply_text(_(NOT_READY))
     else:
         await target.reply_text(_("I'm busy right now. Please try again in a minute."))
 

@@ -10,11 +10,20 @@ sticker's emoji. An empty query matches everything, so it shows the most recent.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from functools import lru_cache
 from typing import Any
 
+from telegram.warnings import PTBUserWarning
+
 from worker import i18n
 from worker.i18n import N_, _
+
+# bot.handlers.inline_query sends its results as plain dicts through do_api_request (building
+# 50 InlineQueryResultCachedSticker objects was most of the bot's CPU per answer), on purpose;
+# python-telegram-bot warns at the first call that Bot.answer_inline_query exists: not for us.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.answerInlineQuery' instead",
+                        category=PTBUserWarning)
 
 MAX_RESULTS = 50  # answerInlineQuery takes at most 50 results
 

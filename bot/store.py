@@ -14,6 +14,7 @@ from typing import Any
 
 from rq import Queue, Retry
 from rq.callbacks import Callback
+from rq.worker_registration import WORKERS_BY_QUEUE_KEY
 
 from worker import identity
 from worker.config import Keys, Settings, redis_connection
@@ -25,7 +26,9 @@ from worker.packs import PackRequest
 class Submission:
     """What became of a photo: answered from the cache, queued, rate-limited, or refused (busy)."""
 
-    outcome: str  # "cached" | "queued" | "limited" | "busy" | "running" (a pack in the making)
+    # "cached" | "queued" | "limited" | "busy" | "running" (a pack in the making) | "not_ready"
+    # (the workers wait for their model files)
+    outcome: str
     cached: dict[str, Any] | None = None
     job_id: str = ""
     ahead: int = 0  # jobs ahead of this one in the queue
@@ -89,21 +92,36 @@ class Store:
         return stickers
 
     # --- photos -------------------------------------------------------------------------------
-    def submit(self, req: StickerRequest) -> Submission:
-        """Answer from the cache, or rate-limit, or refuse when the queue is full, or enqueue."""
-        with self._submit_lock:
-            return self._submit(req)
+    def submit(self, req: StickerRequest, album: str | None = None) -> Submission:
+        """Answer from the cache, or rate-limit, or refuse when the queue is full, or enqueue.
+        `album`: the message's media_group_id; the photos of one album count as one request
+        against the rate limit (an album of 7 is one thing the person did)."""
+        from worker.metrics import SUBMISSIONS
 
-    def _submit(self, req: StickerRequest) -> Submission:
+        with self._submit_lock:
+            result = self._submit(req, album)
+        SUBMISSIONS.labels(result.outcome).inc()
+        return result
+
+    def _submit(self, req: StickerRequest, album: str | None = None) -> Submission:
         now = time.time()
-        member = f"{now:.6f}:{req.chat_id}:{req.message_id}"
+        # an album's photos share one member of the window: the album counts once
+        member = (f"album:{req.chat_id}:{album}" if album
+                  else f"{now:.6f}:{req.chat_id}:{req.message_id}")
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.get(Keys.cache(req.file_unique_id, req.answer_style))
             pipe.get(Keys.identity(req.user_id))
             count = self._count(pipe, req.user_id, member, now)
+            pipe.exists(Keys.models_missing)
+            pipe.scard(WORKERS_BY_QUEUE_KEY % self.queue.name)
             pipe.llen(self.queue.key)
             results = pipe.execute()
         cached, kept, queued = results[0], results[1], results[-1]
+        if results[-3] and not results[-2]:  # workers wait for model files, none works
+            if count(results) is not None:
+                self.redis.zrem(Keys.rate(req.user_id), member)
+            self.redis.hincrby(Keys.counters, "not_ready", 1)
+            return Submission("not_ready")
         refused = self._refusal(req.user_id, member, count(results), queued=None)
         if refused:
             return refused
@@ -233,6 +251,11 @@ class Store:
                        self.settings.cache_ttl, cached=True, identity_tag=entry.get("identity"),
                        keywords=entry.get("keywords"),
                        sticker_format=entry.get("format", "static"))
+
+    def models_missing(self) -> str | None:
+        """What the workers wait for (model files), or None: they have what they need."""
+        value = self.redis.get(Keys.models_missing)
+        return value.decode() if value else None
 
     # --- identity -----------------------------------------------------------------------------
     def identity_of(self, user_id: int) -> identity.Identity | None:

@@ -46,6 +46,23 @@ _TRANSPOSE = {
 }
 
 
+def limits_megapixels(max_pixels: int = MAX_PIXELS,
+                      max_decode_bytes: int = MAX_DECODE_BYTES) -> dict[str, float]:
+    """The largest photo taken, in megapixels, by kind: a JPEG decodes at a reduced size, so
+    only the pixel limit holds it; a PNG (4 bytes a pixel in Pillow) and a WEBP (decoded twice
+    over) are held by the memory budget first. What the README and the messages quote."""
+    return {"jpeg": max_pixels / 1e6,
+            "png": min(max_pixels, max_decode_bytes / 4) / 1e6,
+            "webp": min(max_pixels, max_decode_bytes / 8) / 1e6}
+
+
+def _too_large(width: int, height: int, limit_megapixels: float) -> dict[str, object]:
+    """The numbers of a too_large error, for the person's message."""
+    return {"width": width, "height": height,
+            "megapixels": round(width * height / 1e6, 1),
+            "limit_megapixels": round(limit_megapixels)}
+
+
 @dataclass
 class DecodedImage:
     """An upright RGB photo, perhaps downscaled, and the size it had."""
@@ -159,6 +176,7 @@ def decode_image(
             f"{MAX_BYTES / 2**20:.0f} MB."
         )
     budget = MAX_DECODE_BYTES if max_decode_bytes is None else max_decode_bytes
+    width = height = 0
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -171,13 +189,19 @@ def decode_image(
                     "too_large",
                     f"The image is {width}x{height} pixels; Moji takes up to "
                     f"{max_pixels / 1e6:.0f} megapixels.",
+                    **_too_large(width, height, max_pixels / 1e6),
                 )
             if min(width, height) < MIN_SIDE:
                 raise MojiError(
                     "too_small", f"The image is only {width}x{height} pixels, too small to hold "
                     f"a face. Send a photo at least {MIN_SIDE} pixels on each side.")
-            # JPEG can decode straight to a smaller size, which is far faster for big photos.
-            im.draft("RGB", (max_side, max_side))
+            # JPEG can decode straight to a smaller size (1/2, 1/4, 1/8), which is far faster
+            # for big photos and keeps them in the memory budget: ask for the size whose longer
+            # side is max_side (asking for max_side on both sides would keep a 4:3 photo under
+            # 8192 px high at full size: an 88 MP JPEG would need 350 MB and be refused)
+            scale = max_side / max(width, height)
+            if scale < 1:
+                im.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
             need = decoded_bytes(im.mode, im.size)
             if im.format == "WEBP":  # libwebp decodes into a buffer that Pillow then copies
                 need *= 2
@@ -187,6 +211,8 @@ def decode_image(
                     f"The image is {width}x{height} pixels{_describe(im)}: it would take "
                     f"{need / 2**20:.0f} MB to open, and Moji takes up to "
                     f"{budget / 2**20:.0f} MB. A JPEG or a smaller photo works.",
+                    **_too_large(width, height, budget / (need / (im.size[0] * im.size[1]))
+                                 / 1e6),
                 )
             im.load()
             orientation = im.getexif().get(ExifTags.Base.Orientation, 1)
@@ -198,7 +224,9 @@ def decode_image(
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise MojiError("too_large", "The image has far too many pixels (a decompression bomb?); "
-                        f"Moji takes up to {max_pixels / 1e6:.0f} megapixels.") from None
+                        f"Moji takes up to {max_pixels / 1e6:.0f} megapixels.",
+                        **(_too_large(width, height, max_pixels / 1e6) if width else {})
+                        ) from None
     except UnidentifiedImageError:
         if is_heic(data):
             raise MojiError("heic", "The file is a HEIC/HEIF photo, which Moji cannot read; "

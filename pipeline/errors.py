@@ -25,12 +25,14 @@ ERROR_CODES = {
 class MojiError(Exception):
     """An error with a stable `code` (see ERROR_CODES) and a message meant for people."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, **params: object) -> None:
         if code not in ERROR_CODES:
             raise ValueError(f"unknown error code {code!r}")
         super().__init__(message)
         self.code = code
         self.message = message
+        # numbers a translated message can quote (too_large: megapixels and limit_megapixels)
+        self.params = params
 
     def to_dict(self) -> dict[str, str]:
         return {"error": self.code, "message": self.message}

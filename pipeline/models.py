@@ -124,6 +124,11 @@ def download(model: ModelFile, path: Path, progress: bool = True) -> Path:
         tmp.unlink(missing_ok=True)
 
 
+def downloads_allowed() -> bool:
+    """Whether missing model files may be downloaded: yes unless MOJI_OFFLINE=1."""
+    return os.environ.get("MOJI_OFFLINE", "").strip().lower() not in ("1", "true", "yes")
+
+
 def model_path(model: ModelFile, allow_download: bool | None = None) -> Path:
     """Path of a verified model file, downloading it first when it is not cached yet.
 
@@ -134,7 +139,31 @@ def model_path(model: ModelFile, allow_download: bool | None = None) -> Path:
         verify(model, path)
         return path
     if allow_download is None:
-        allow_download = os.environ.get("MOJI_OFFLINE", "") not in ("1", "true", "yes")
+        allow_download = downloads_allowed()
     if not allow_download:
         raise MojiError("model_missing", f"{path} does not exist. {_fix_hint(model, path)}")
     return download(model, path)
+
+
+# What a worker cannot start without (BiSeNet is optional: without it the likeness is measured
+# from the landmarks and the segmenter alone).
+REQUIRED: tuple[ModelFile, ...] = (FACE_LANDMARKER, SELFIE_SEGMENTER)
+
+
+def missing_models(required: tuple[ModelFile, ...] = REQUIRED) -> list[ModelFile]:
+    """The required model files not in the cache yet (no download, no sha256: a quick look)."""
+    folder = cache_dir()
+    return [model for model in required if not (folder / model.filename).is_file()]
+
+
+def missing_message(missing: list[ModelFile]) -> str:
+    """What a person running Moji reads when model files are missing: which, where they go, and
+    the two ways to put them there (a copy of the official files, or `moji models fetch`)."""
+    folder = cache_dir()
+    names = " ".join(model.name for model in missing)
+    files = "".join(f"\n  {model.filename}  ({model.size / 1e6:.1f} MB, sha256 "
+                    f"{model.sha256[:12]}..., from {model.url})" for model in missing)
+    return (f"Model files are missing from {folder}:{files}\n"
+            f"Copy the official files into {folder}/ (set MOJI_CACHE_DIR to use another "
+            f"folder), or run `moji models fetch {names}` on a machine with internet. "
+            "Workers look for them every few seconds and start by themselves.")

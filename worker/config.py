@@ -215,6 +215,9 @@ class Keys:
         return f"moji:alive:{worker_name}"
 
     bot_username = "moji:bot:username"
+    # set (with a short TTL, kept alive) by a worker waiting for model files: what is missing.
+    # With no worker registered, the bot answers a selfie "not ready yet" instead of queueing it
+    models_missing = "moji:models:missing"
     # hash: user id -> the language they chose with /language (a worker.i18n catalogue name);
     # one hash, so that the bot loads every choice at start-up with one HGETALL
     languages = "moji:languages"

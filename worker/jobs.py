@@ -53,6 +53,11 @@ USER_MESSAGES = {
     "bad_likeness": N_("Your saved look could not be drawn. Tap \"Take my look from my next "
                        "photo\" in /me, or /forget and send a new selfie."),
 }
+# too_large with the photo's numbers (pipeline.decode: a JPEG up to MOJI_MAX_PIXELS, 120 MP; a
+# PNG up to about 50 MP, a WEBP 25 MP, held by the decode memory budget)
+TOO_LARGE_SIZE = N_("That photo is {megapixels} megapixels ({size} pixels), and I take photos of "
+                    "up to {limit} megapixels of its kind. Send a smaller photo, or send it as "
+                    "a photo rather than a file.")
 # What a person is told when a job without a photo ran out of retries: their /pack or /me.
 FAILED_REQUEST_MESSAGES = {
     "build_pack": N_("Sorry, I couldn't finish your pack just now. Please send /pack again in "
@@ -321,7 +326,7 @@ def make_sticker(payload: dict[str, Any]) -> dict[str, Any]:
         log.warning("chat %s: %s refused for good: %s", req.chat_id, exc.method, exc)
         return _answer_error(rt, req, "failed")
     except MojiError as exc:
-        return _answer_error(rt, req, exc.code, exc.message)
+        return _answer_error(rt, req, exc.code, exc.message, getattr(exc, "params", None))
     stamp, established, markup = None, None, None
     if observed:  # a private photo: drawn with the identity it refined, or with its own look
         stamp, established, markup, use = _observed_answer(req, observed[0])
@@ -607,13 +612,18 @@ def _send_sticker(rt: Any, chat_id: int, webp: bytes, emoji: str,
         raise
 
 
-def _answer_error(rt: Any, req: StickerRequest, code: str, detail: str = "") -> dict[str, Any]:
+def _answer_error(rt: Any, req: StickerRequest, code: str, detail: str = "",
+                  params: dict[str, Any] | None = None) -> dict[str, Any]:
     """Tell the person why there is no sticker (once: a retry finds it done), and cache the
-    answer for a repeat of the photo."""
+    answer for a repeat of the photo. `params`: the error's numbers (MojiError.params)."""
     from .botapi import BotAPIError
 
     known = user_message(code, req.media)
     text = _(known) if known else detail or _(user_message("failed", req.media))
+    if code == "too_large" and req.media == "photo" and (params or {}).get("megapixels"):
+        text = _(TOO_LARGE_SIZE).format(megapixels=f"{params['megapixels']:g}",
+                                        limit=params["limit_megapixels"],
+                                        size=f"{params['width']}×{params['height']}")
     from .identity import remember_keys
 
     token = _claim_delivery(rt, req)

@@ -184,11 +184,15 @@ class MojiWorker(SimpleWorker):
         beat = threading.Thread(target=self._beat, args=(job, execution, stop), daemon=True,
                                 name="moji-heartbeat")
         beat.start()
+        retries_before = job.retries_left
         try:
             self.perform_job(job, queue, execution)
         finally:
             stop.set()
             beat.join()
+        from .metrics import observe_job
+
+        observe_job(job, retries_before)
         self.set_state("idle")
 
     def _beat(self, job: Job, execution: Any, stop: threading.Event) -> None:
@@ -207,11 +211,14 @@ class MojiWorker(SimpleWorker):
 def run_worker(settings: Settings, burst: bool = False, name: str | None = None,
                max_jobs: int | None = None) -> int:
     """Load the pipeline, then work the queue until stopped. Returns an exit code."""
-    from . import jobs
+    from . import jobs, metrics
 
     rt = Runtime(settings)
     set_current(rt)
-    rt.pipeline  # noqa: B018  (load the models now, not on the first job)
+    health = metrics.start_from_env(settings.redis_url, settings.queue, "worker")
+    if health is not None:
+        health.require("models not loaded yet", lambda: rt._pipeline is not None)
+    wait_for_models(rt)  # load the models now, not on the first job
     try:
         jobs.render_previews()
     except Exception as exc:
@@ -254,6 +261,49 @@ def run_worker(settings: Settings, burst: bool = False, name: str | None = None,
         rt.close()
         set_current(None)
     return 0
+
+
+MODEL_POLL_S = float(os.environ.get("MOJI_MODEL_POLL_S", 5))
+
+
+def wait_for_models(rt: Runtime, poll: float = MODEL_POLL_S) -> None:
+    """Load the pipeline; while model files are missing, say so once (what, where, how to put
+    them there) and look again every `poll` seconds, instead of exiting (a crash loop that
+    prints the same error every few seconds). Meanwhile `Keys.models_missing` tells the bot,
+    which answers selfies "not ready yet". Any other failure raises."""
+    import sys
+    import time
+
+    from pipeline import models
+    from pipeline.errors import MojiError
+
+    told = False
+    while True:
+        missing = models.missing_models()
+        if missing and not models.downloads_allowed():  # no use building the pipeline yet
+            message = models.missing_message(missing)
+        else:
+            try:
+                rt.pipeline  # noqa: B018
+                break
+            except MojiError as exc:
+                if exc.code != "model_missing":
+                    raise
+                message = models.missing_message(missing) if missing else exc.message
+                poll = max(poll, 30.0)  # a download failed: do not hammer the network
+        if not told:
+            told = True
+            if os.environ.get("MOJI_MODELS_ANNOUNCED"):  # `moji run` said it once for all
+                log.info("waiting for model files")
+            else:
+                print(f"moji worker: {message}", file=sys.stderr, flush=True)
+        with contextlib.suppress(Exception):  # Redis away: the bot cannot ask anyway
+            rt.redis.set(Keys.models_missing, message, ex=max(15, int(poll * 3)))
+        time.sleep(poll)
+    if told:
+        print("moji worker: model files found; the worker starts.", file=sys.stderr, flush=True)
+        with contextlib.suppress(Exception):
+            rt.redis.delete(Keys.models_missing)
 
 
 def _stopping(worker: MojiWorker) -> bool:

@@ -41,6 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         return
     register_bench(sub)
     register_inline(sub)
+    from moji.commands.bench_scaling import register_bench as register_scaling
+    register_scaling(sub)
 
 
 def collect_photos(paths: list[Path], limit: int) -> list[Path]:

