@@ -132,6 +132,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     workers = _Workers(max(1, args.workers), env)
     workers.start()
+    # the Mini App and its API (`moji web`, port $MOJI_WEB_PORT or 8080); MOJI_WEB=0: none
+    site = (subprocess.Popen([sys.executable, "-m", "moji.cli", "web"], env=env)
+            if os.environ.get("MOJI_WEB", "1") != "0" else None)
     try:
         from bot.app import build_application
 
@@ -139,6 +142,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         application.bot_data["supervisor"] = workers
         _run_bot(application, settings, workers)
     finally:
+        if site is not None:
+            site.terminate()
         workers.stop()
         if embedded is not None:
             _stop_embedded(embedded)
