@@ -24,7 +24,9 @@ def styles() -> list[dict[str, str]]:
     out = []
     for name in list_styles():
         style = load_style(name)
-        out.append({"name": style.name, "title": style.title, "description": style.description})
+        out.append({"name": style.name, "title": style.title, "description": style.description,
+                    # what the style draws: the page says when a trait does not show in it
+                    "kinds": sorted(kind for kind, found in style.parts.items() if found)})
     return out
 
 
