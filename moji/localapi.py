@@ -203,6 +203,8 @@ class LocalBotAPI:
         self._session: ClientSession | None = None
         self.commands: list[dict[str, str]] = []  # the default list (no language_code)
         self.commands_by_language: dict[str, list[dict[str, str]]] = {}  # "" is the default
+        self.menu_button: dict[str, Any] = {"type": "default"}  # setChatMenuButton
+        self.menu_buttons: dict[int, dict[str, Any]] = {}
         self._inline_queries: dict[str, dict[str, Any]] = {}
         self._inline_ids = itertools.count(1)
 
@@ -830,6 +832,8 @@ class LocalBotAPI:
                     data = button.get("callback_data")
                     if data is not None and not 1 <= len(data.encode()) <= 64:
                         raise bad("BUTTON_DATA_INVALID")
+                    if "web_app" in button:
+                        _check_web_app(button)
         return markup
 
     async def _outgoing(self, chat: dict[str, Any], params: _Params,
@@ -993,6 +997,24 @@ class LocalBotAPI:
         if not code:
             self.commands = commands
         return True
+
+    async def _m_setchatmenubutton(self, params: _Params) -> bool:
+        """The menu button: commands, default, or a web_app button (a text and an HTTPS url)."""
+        button = params.json("menu_button", default={"type": "default"}) or {"type": "default"}
+        kind = button.get("type") if isinstance(button, dict) else None
+        if kind not in ("commands", "web_app", "default"):
+            raise bad("can't parse menu button: unsupported type")
+        if kind == "web_app":
+            _check_web_app(button)
+        if params.has("chat_id"):
+            self.menu_buttons[params.int("chat_id")] = button
+        else:
+            self.menu_button = button
+        return True
+
+    async def _m_getchatmenubutton(self, params: _Params) -> dict[str, Any]:
+        chat_id = params.int("chat_id")
+        return self.menu_buttons.get(chat_id, self.menu_button) if chat_id else self.menu_button
 
     async def _m_getmycommands(self, params: _Params) -> list[dict[str, str]]:
         code = params.str("language_code", default="") or ""
@@ -1299,6 +1321,13 @@ class LocalBotAPI:
         return {k: v for k, v in sticker_set.items() if k != "owner"} | {
             "stickers": [{k: v for k, v in s.items() if k not in hidden} | {"set_name": name}
                          for s in sticker_set["stickers"]]}
+
+
+def _check_web_app(button: dict[str, Any]) -> None:
+    """A web_app button opens an HTTPS page (Telegram refuses any other address)."""
+    url = (button.get("web_app") or {}).get("url", "") if isinstance(button, dict) else ""
+    if not button.get("text") or not isinstance(url, str) or not url.startswith("https://"):
+        raise bad("BUTTON_URL_INVALID: a web_app button needs a text and an HTTPS url")
 
 
 def _entities(text: str, prefix: str) -> dict[str, Any]:
