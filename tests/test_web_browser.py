@@ -26,8 +26,15 @@ from urllib.parse import quote, urlparse
 import httpx
 import numpy as np
 import pytest
-from botkit import PYTHON, ROOT, eventually, fixture_bytes, free_port, job_results, \
-    service_fixtures, variant
+from botkit import (
+    PYTHON,
+    ROOT,
+    eventually,
+    free_port,
+    job_results,
+    service_fixtures,
+    variant,
+)
 from PIL import Image
 from webkit import headers, init_data
 
