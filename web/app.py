@@ -306,12 +306,15 @@ async def post_pack(request: web.Request) -> web.Response:
 
 # --- pages ----------------------------------------------------------------------------------
 
+# everything comes from this server (Telegram's client frames the page)
+CSP = ("default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
+       "connect-src 'self'")
+
+
 async def app_page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "app.html", headers={
         "Cache-Control": "no-cache", "Content-Type": "text/html; charset=utf-8",
-        # everything comes from this server; Telegram's client frames the page
-        "Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:; "
-                                   "style-src 'self'; script-src 'self'; connect-src 'self'"})
+        "Content-Security-Policy": CSP})
 
 
 async def static_file(request: web.Request) -> web.StreamResponse:

@@ -6,6 +6,8 @@
   const $ = (id) => document.getElementById(id);
   const tg = window.Telegram && window.Telegram.WebApp ? window.Telegram.WebApp : null;
   const PREVIEW_SIZE = 384;
+  // the same editor serves the playground (/, no Telegram): its look lives in the page
+  const PLAY = document.body.dataset.mode === "playground";
 
   // --- launch data, language, theme ------------------------------------------------------------
   function launchParams() {
@@ -58,11 +60,12 @@
   // --- talking to the server -------------------------------------------------------------------
   class Refused extends Error {}
   async function api(method, path, body) {
-    const headers = { Authorization: "tma " + initData };
+    if (PLAY) path = path.replace("/api/", "/play/");
+    const headers = PLAY ? {} : { Authorization: "tma " + initData };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const res = await fetch(path, { method, headers,
       body: body === undefined ? undefined : JSON.stringify(body) });
-    if (res.status === 401) {
+    if (res.status === 401 && !PLAY) {
       const answer = await res.json().catch(() => ({}));
       fatal(answer.error === "expired" ? t("error_expired") : t("error_auth"));
       throw new Refused("401");
@@ -81,6 +84,15 @@
     $("app").classList.add("locked");
     $("app").setAttribute("aria-busy", "false");
     if (tg) tg.MainButton.hide();
+  }
+
+  // a drawing request: the changes (the Mini App's server knows the kept look); the
+  // playground sends the measured look too, and the photo's expression
+  function drawingBody(extra) {
+    const body = { likeness: changes, style, ...extra };
+    if (PLAY) Object.assign(body, { base: saved.likeness, face_part: saved.face_part,
+      expression: saved.expression });
+    return body;
   }
 
   let toastTimer = 0;
@@ -113,7 +125,7 @@
     const changed = get(changes, path);
     return changed !== undefined ? changed : get(saved.likeness, path);
   }
-  const dirty = () => Object.keys(changes).length > 0 || style !== saved.style;
+  const dirty = () => Object.keys(changes).length > 0 || (!PLAY && style !== saved.style);
 
   // Where a palette keeps its colour, and the swatch each name is drawn in.
   const PALETTES = {
@@ -255,7 +267,7 @@
 
   function updateDirty() {
     const d = dirty();
-    $("save").disabled = !d;
+    if ($("save")) $("save").disabled = !d;
     $("undo").disabled = !d;
     $("dirty").hidden = !d;
     $("dirty").textContent = t("unsaved");
@@ -275,7 +287,7 @@
     const img = $("preview");
     img.classList.add("busy");
     try {
-      const res = await api("POST", "/api/preview", { likeness: changes, style, size: PREVIEW_SIZE });
+      const res = await api("POST", "/api/preview", drawingBody({ size: PREVIEW_SIZE }));
       if (res.ok) {
         const url = URL.createObjectURL(await res.blob());
         const old = img.src;
@@ -300,7 +312,7 @@
   let stripWanted = false;
   async function redrawStrip() {
     try {
-      const res = await api("POST", "/api/strip", { likeness: changes, style, size: 96 });
+      const res = await api("POST", "/api/strip", drawingBody({ size: 96 }));
       if (res.ok) {
         const img = $("strip");
         const old = img.src;
@@ -320,6 +332,7 @@
     const path = input.name;
     if (path === "style") {
       style = input.value;
+      markGallery();
     } else if (PALETTES[path]) {
       if (input.value === "measured") {
         const m = measured(path);
@@ -392,11 +405,123 @@
     });
   }
 
+  // --- the playground --------------------------------------------------------------------------
+  function markGallery() {
+    document.querySelectorAll("#gallery button").forEach((b) => b.setAttribute(
+      "aria-pressed", String(b.dataset.style === style)));
+  }
+
+  async function upload(file) {
+    if (!file) return;
+    const status = $("measuring");
+    status.textContent = t("measuring");
+    status.hidden = false;
+    $("error").hidden = true;
+    $("app").setAttribute("aria-busy", "true");
+    try {
+      const res = await fetch("/play/photo", { method: "POST", body: file,
+        headers: { "Content-Type": file.type || "application/octet-stream" } });
+      const answer = await res.json().catch(() => ({}));
+      if (!res.ok) {
+        const box = $("error");
+        box.textContent = (T.errors && T.errors[answer.error]) || answer.message || t("error");
+        box.hidden = false;
+        document.body.dataset.failed = answer.error || "error";
+        return;
+      }
+      saved = { ...answer, style: "avatar", version: 1, saved: true };
+      changes = {};
+      style = saved.style in answer.stickers ? saved.style : Object.keys(answer.stickers)[0];
+      const gallery = $("gallery");
+      gallery.textContent = "";
+      for (const s of parts.styles) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.dataset.style = s.name;
+        const img = new Image(96, 96);
+        img.src = answer.stickers[s.name];
+        img.alt = "";
+        const name = document.createElement("span");
+        name.textContent = s.title;
+        button.append(img, name);
+        button.addEventListener("click", () => {
+          style = s.name;
+          buildStyles();
+          markGallery();
+          updateHairState();
+          redraw(performance.now());
+          redrawStrip();
+        });
+        gallery.append(button);
+      }
+      markGallery();
+      $("edit").hidden = false;
+      buildStyles();
+      buildEditor();
+      updateDirty();
+      await redraw(null);
+      redrawStrip();
+      document.body.dataset.ready = String(Number(document.body.dataset.ready || 0) + 1);
+    } catch (e) {
+      toast(t("error"));
+    } finally {
+      status.hidden = true;
+      $("app").setAttribute("aria-busy", "false");
+    }
+  }
+
+  async function download(kind) {
+    const isPack = kind === "pack";
+    try {
+      const res = await fetch(isPack ? "/play/pack" : "/play/preview", { method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(drawingBody(isPack ? {} : { size: 512, format: kind, download: 1 })) });
+      if (!res.ok) { toast(t("error")); return; }
+      const url = URL.createObjectURL(await res.blob());
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = isPack ? `moji-${style}-pack.zip` : `moji-${style}.${kind}`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (e) { toast(t("error")); }
+  }
+
+  async function startPlayground() {
+    $("title").textContent = t("play_title");
+    document.title = t("play_title");
+    $("intro").textContent = t("play_intro");
+    $("upload-label").textContent = t("upload");
+    $("camera-label").textContent = t("camera");
+    $("gallery-label").textContent = t("every_style");
+    $("download-png").textContent = t("download_png");
+    $("download-webp").textContent = t("download_webp");
+    $("download-pack").textContent = t("download_pack");
+    parts = await (await api("GET", "/api/parts")).json();
+    $("editor").addEventListener("change", onChange);
+    $("styles").addEventListener("change", onChange);
+    $("undo").addEventListener("click", undo);
+    for (const id of ["photo", "camera"]) {
+      $(id).addEventListener("change", (e) => upload(e.target.files[0]));
+    }
+    $("download-png").addEventListener("click", () => download("png"));
+    $("download-webp").addEventListener("click", () => download("webp"));
+    $("download-pack").addEventListener("click", () => download("pack"));
+    $("app").setAttribute("aria-busy", "false");
+    document.body.dataset.loaded = "1";
+  }
+
   // --- start -----------------------------------------------------------------------------------
   async function start() {
     applyTheme();
     if (tg) { tg.ready(); tg.expand(); }
-    T = (await (await fetch("/static/i18n.json")).json())[lang];
+    T = (await (await fetch("/static/i18n.json")).json())[PLAY ? language(navigator.language) : lang];
+    $("preview").alt = t("preview_alt");
+    $("undo").textContent = t("undo");
+    $("strip").alt = t("strip_alt");
+    $("strip-label").textContent = t("expressions");
+    if (PLAY) { await startPlayground(); return; }
     document.title = t("title");
     $("title").textContent = t("title");
     $("save").textContent = t("save");
