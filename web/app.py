@@ -304,6 +304,42 @@ async def post_pack(request: web.Request) -> web.Response:
     return web.json_response({"ok": status < 400, "outcome": outcome}, status=status)
 
 
+async def post_emoji_status(request: web.Request) -> web.Response:
+    """The person's custom emoji (😀 unless `emoji` says which) as their emoji status, through
+    the bot's setUserEmojiStatus (Bot API 8.0); the page asks first with
+    requestEmojiStatusAccess, and Telegram refuses unless the person allowed it."""
+    user = _user(request)
+    body = await _body(request)
+    emoji = body.get("emoji") or "😀"
+    if not isinstance(emoji, str) or emoji not in {p.emoji for p in draw.PACK}:
+        raise BadRequest("bad_request", "emoji must be one of the pack's emoji.")
+    expires = body.get("expiration_date")
+    if expires is not None and (isinstance(expires, bool) or not isinstance(expires, int)):
+        raise BadRequest("bad_request", "expiration_date must be a Unix time.")
+    emoji_id = await asyncio.to_thread(looks.custom_emoji_id, _redis(request), user.id, emoji)
+    if emoji_id is None:
+        return error(409, "no_set", "Make your pack first: your emoji status is one of its "
+                                    "custom emoji.")
+    from worker.botapi import BotAPI, BotAPIError
+
+    params: dict[str, Any] = {"user_id": user.id, "emoji_status_custom_emoji_id": emoji_id}
+    if expires:
+        params["emoji_status_expiration_date"] = expires
+
+    def call() -> None:
+        bot = BotAPI.from_settings(request.app[CONFIG_KEY].bot_settings)
+        try:
+            bot.call("setUserEmojiStatus", params)
+        finally:
+            bot.close()
+
+    try:
+        await asyncio.to_thread(call)
+    except BotAPIError as exc:
+        return error(403 if exc.code in (400, 403) else 502, "refused", exc.description)
+    return web.json_response({"ok": True, "custom_emoji_id": emoji_id, "emoji": emoji})
+
+
 # --- pages ----------------------------------------------------------------------------------
 
 # everything comes from this server (Telegram's client frames the page)
@@ -347,6 +383,7 @@ def create_app(config: WebConfig, redis: Any) -> web.Application:
     app.router.add_post("/api/strip", post_strip)
     app.router.add_get("/api/parts", get_parts)
     app.router.add_post("/api/pack", post_pack)
+    app.router.add_post("/api/emoji-status", post_emoji_status)
     if config.playground:
         from . import playground
 

@@ -196,3 +196,12 @@ def queue_pack(settings: Any, redis: Any, user_id: int, language: str, first_nam
     with using(language):
         title = _("{name}'s Moji").format(name=first_name or "Moji")[:64]
     return store.submit_pack(req, title).outcome
+
+
+def custom_emoji_id(redis: Any, user_id: int, emoji: str) -> str | None:
+    """The custom_emoji_id of one of the person's custom emoji (worker.emoji_set's record),
+    or None when /pack has not made their set yet (or not that emoji)."""
+    from worker.emoji_set import load_record
+
+    record = load_record(redis, user_id) or {}
+    return (record.get("ids") or {}).get(emoji)
