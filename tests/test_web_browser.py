@@ -287,3 +287,47 @@ def test_screenshots_light_and_dark(web_url, browser, redis_server, tmp_path):
             assert shot.size[0] == 720  # 360 CSS px at 2 device pixels each
             corner = shot.convert("RGB").getpixel((4, 4))
         assert (sum(corner) < 200) == (name == "dark")
+
+
+def test_redraw_my_pack_and_use_as_my_emoji_status(svc, api, redis_server, web_url, browser):
+    """"Redraw my pack" queues /pack's job (the sticker pack and the custom emoji set);
+    "Use as my emoji status" asks the Telegram client for access (Bot API 8.0's
+    web_app_request_emoji_status_access, through the mobile apps' bridge, played here), and
+    once allowed the bot sets it."""
+    user = api.user(7841, "Cy")
+    api.send_photo(user, variant("smile.jpg", 7841))
+    api.wait_for("sendSticker", 7841, timeout=120)
+    assert eventually(lambda: identity_of(redis_server, 7841) is not None, 20)
+    # the Telegram app's side of the bridge: what the page asks of it is recorded
+    bridge = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
+        window.sentToTelegram = [];
+        window.TelegramWebviewProxy = {postEvent: (type, data) =>
+            window.sentToTelegram.push([type, JSON.parse(data)])};"""})
+    try:
+        open_app(browser, web_url, init_data(7841), LIGHT)
+        wait_js(browser, "return document.body.dataset.ready")
+        sent = browser.execute_script("return window.sentToTelegram.map(e => e[0])")
+        assert "web_app_ready" in sent
+        pack = browser.find_element("id", "pack")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", pack)
+        pack.click()
+        assert wait_js(browser, "return document.body.dataset.pack") == "queued"
+        name = f"moji_e7841_by_{api.username}"
+        assert eventually(lambda: redis_server.client.get("moji:set:7841:emoji") is not None,
+                          120)
+        assert api.sticker_set(name)["sticker_type"] == "custom_emoji"
+        button = browser.find_element("id", "status")
+        assert button.is_displayed()
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+        button.click()
+        wait_js(browser, "return window.sentToTelegram.some("
+                         "e => e[0] === 'web_app_request_emoji_status_access')")
+        api.allow_emoji_status(7841)  # the person pressed Allow; the client answers the page
+        browser.execute_script("window.Telegram.WebView.receiveEvent("
+                               "'emoji_status_access_requested', {status: 'allowed'})")
+        assert wait_js(browser, "return document.body.dataset.status") == "set"
+        record = json.loads(redis_server.client.get("moji:set:7841:emoji"))
+        assert api.emoji_statuses[7841]["custom_emoji_id"] == record["ids"]["😀"]
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument",
+                                {"identifier": bridge["identifier"]})

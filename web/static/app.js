@@ -34,8 +34,83 @@
   const traitName = (path) => (T.traits && T.traits[path]) || path;
   const choiceName = (value) => (T.choices && T.choices[value]) || String(value).replace(/_/g, " ");
 
-  function applyTheme() {
-    let params = tg && tg.themeParams && Object.keys(tg.themeParams).length ? tg.themeParams : null;
+  // --- Telegram, without telegram-web-app.js -----------------------------------------------------
+  // Telegram's script, when a page of its own loaded it, is used as it is. Otherwise the page
+  // talks to the Telegram client the way that script does: events out through the client's
+  // bridge (the mobile apps' TelegramWebviewProxy, Desktop's window.external.notify, Telegram
+  // Web's postMessage to its frame), events in through window.Telegram.WebView.receiveEvent.
+  const listeners = {};
+  function postEvent(type, data) {
+    const body = data || {};
+    try {
+      if (window.TelegramWebviewProxy) window.TelegramWebviewProxy.postEvent(type, JSON.stringify(body));
+      else if (window.external && "notify" in window.external) {
+        window.external.notify(JSON.stringify({ eventType: type, eventData: body }));
+      } else if (window.parent !== window) {
+        window.parent.postMessage(JSON.stringify({ eventType: type, eventData: body }), "https://web.telegram.org");
+      }
+    } catch (e) { /* not inside a Telegram client */ }
+  }
+  function onEvent(type, fn) { (listeners[type] = listeners[type] || []).push(fn); }
+  if (!tg) {
+    window.Telegram = window.Telegram || {};
+    window.Telegram.WebView = { receiveEvent(type, data) {
+      (listeners[type] || []).slice().forEach((fn) => fn(data || {}));
+    } };
+    window.addEventListener("message", (event) => {
+      if (event.origin !== "https://web.telegram.org") return;
+      try {
+        const message = JSON.parse(event.data);
+        if (message && message.eventType) window.Telegram.WebView.receiveEvent(message.eventType, message.eventData);
+      } catch (e) { /* not for us */ }
+    });
+  }
+  const version = (tg && tg.version) || launch.tgWebAppVersion || "";
+  function atLeast(wanted) {
+    const have = version.split(".").map(Number);
+    const want = wanted.split(".").map(Number);
+    for (let i = 0; i < want.length; i++) {
+      if ((have[i] || 0) !== want[i]) return (have[i] || 0) > want[i];
+    }
+    return true;
+  }
+  const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  const telegram = {
+    ready() { if (tg) { tg.ready(); tg.expand(); } else { postEvent("web_app_ready"); postEvent("web_app_expand"); } },
+    haptic(kind) {
+      if (tg) {
+        if (!tg.HapticFeedback) return;
+        if (kind === "selection") tg.HapticFeedback.selectionChanged();
+        else tg.HapticFeedback.notificationOccurred(kind);
+      } else if (version) {
+        postEvent("web_app_trigger_haptic_feedback", kind === "selection" ? { type: "selection_change" }
+          : { type: "notification", notification_type: kind });
+      }
+    },
+    mainButton(text, visible) {
+      if (tg && tg.MainButton) {
+        if (visible) tg.MainButton.setText(text).show(); else tg.MainButton.hide();
+      } else if (version) {
+        postEvent("web_app_setup_main_button", { is_visible: visible, is_active: true, text,
+          color: cssVar("--button"), text_color: cssVar("--button-text") });
+      }
+    },
+    onMainButton(fn) { if (tg && tg.MainButton) tg.MainButton.onClick(fn); else onEvent("main_button_pressed", fn); },
+    canSetEmojiStatus() { return tg ? typeof tg.requestEmojiStatusAccess === "function" : !!version && atLeast("8.0"); },
+    requestEmojiStatusAccess(callback) {
+      if (tg) { tg.requestEmojiStatusAccess(callback); return; }
+      const once = (data) => {
+        listeners.emoji_status_access_requested = (listeners.emoji_status_access_requested || []).filter((f) => f !== once);
+        callback(data.status === "allowed");
+      };
+      onEvent("emoji_status_access_requested", once);
+      postEvent("web_app_request_emoji_status_access");
+    },
+  };
+  onEvent("theme_changed", (data) => applyTheme(data.theme_params));
+
+  function applyTheme(given) {
+    let params = given || (tg && tg.themeParams && Object.keys(tg.themeParams).length ? tg.themeParams : null);
     if (!params && launch.tgWebAppThemeParams) {
       try { params = JSON.parse(launch.tgWebAppThemeParams); } catch (e) { params = null; }
     }
@@ -51,6 +126,7 @@
     if (/^#[0-9a-f]{6}$/i.test(bg)) {
       const [r, g, b] = [1, 3, 5].map((i) => parseInt(bg.slice(i, i + 2), 16));
       const dark = (0.299 * r + 0.587 * g + 0.114 * b) < 128;
+      root.classList.remove("tg-dark", "tg-light");
       root.classList.add(dark ? "tg-dark" : "tg-light");
       if (!params.section_separator_color) root.style.setProperty("--line", dark ? "#3a4654" : "#d6d6db");
       if (!params.secondary_bg_color) root.style.setProperty("--card", dark ? "#232e3c" : "#f1f1f4");
@@ -83,7 +159,7 @@
     box.hidden = false;
     $("app").classList.add("locked");
     $("app").setAttribute("aria-busy", "false");
-    if (tg) tg.MainButton.hide();
+    telegram.mainButton("", false);
   }
 
   // a drawing request: the changes (the Mini App's server knows the kept look); the
@@ -271,10 +347,7 @@
     $("undo").disabled = !d;
     $("dirty").hidden = !d;
     $("dirty").textContent = t("unsaved");
-    if (tg && tg.MainButton) {
-      if (d) tg.MainButton.setText(t("save")).show();
-      else tg.MainButton.hide();
-    }
+    if (!PLAY) telegram.mainButton(t("save"), d);
   }
 
   // --- drawing -----------------------------------------------------------------------------------
@@ -346,7 +419,7 @@
     } else {
       setChange(path, input.value === "" ? null : input.value);
     }
-    if (tg && tg.HapticFeedback) tg.HapticFeedback.selectionChanged();
+    telegram.haptic("selection");
     updateHairState();
     updateDirty();
     redraw(tapped);
@@ -366,7 +439,7 @@
       buildEditor();
       updateDirty();
       toast(t("saved"));
-      if (tg && tg.HapticFeedback) tg.HapticFeedback.notificationOccurred("success");
+      telegram.haptic("success");
       document.body.dataset.saved = String(saved.version);
     } catch (e) {
       if (!(e instanceof Refused)) toast(t("error"));
@@ -390,17 +463,18 @@
       const res = await api("POST", "/api/pack");
       const answer = await res.json();
       toast(t("pack_" + answer.outcome) || t("error"));
+      document.body.dataset.pack = answer.outcome;
     } catch (e) { if (!(e instanceof Refused)) toast(t("error")); }
   }
 
   function emojiStatus() {
-    if (!tg || !tg.requestEmojiStatusAccess) return;
-    tg.requestEmojiStatusAccess(async (allowed) => {
+    telegram.requestEmojiStatusAccess(async (allowed) => {
       if (!allowed) { toast(t("status_refused")); return; }
       try {
         const res = await api("POST", "/api/emoji-status", {});
         const answer = await res.json();
         toast(res.ok ? t("status_set") : answer.error === "no_set" ? t("status_no_set") : t("status_refused"));
+        document.body.dataset.status = res.ok ? "set" : answer.error || "error";
       } catch (e) { if (!(e instanceof Refused)) toast(t("error")); }
     });
   }
@@ -515,7 +589,7 @@
   // --- start -----------------------------------------------------------------------------------
   async function start() {
     applyTheme();
-    if (tg) { tg.ready(); tg.expand(); }
+    telegram.ready();
     T = (await (await fetch("/static/i18n.json")).json())[PLAY ? language(navigator.language) : lang];
     $("preview").alt = t("preview_alt");
     $("undo").textContent = t("undo");
@@ -549,11 +623,11 @@
     $("save").addEventListener("click", save);
     $("undo").addEventListener("click", undo);
     $("pack").addEventListener("click", redrawPack);
-    if (tg && tg.requestEmojiStatusAccess) {
+    if (telegram.canSetEmojiStatus()) {
       $("status").hidden = false;
       $("status").addEventListener("click", emojiStatus);
     }
-    if (tg && tg.MainButton) tg.MainButton.onClick(save);
+    telegram.onMainButton(save);
     await redraw(null);
     $("app").setAttribute("aria-busy", "false");
     document.body.dataset.ready = "1";
