@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_BODY = 64 * 1024
-USER_KEY = web.RequestKey("user", object)
+# (aiohttp's typed request keys are newer than its typed app keys: a plain name before them)
+USER_KEY: Any = web.RequestKey("user", object) if hasattr(web, "RequestKey") else "moji_user"
 CONFIG_KEY = web.AppKey("config", object)
 REDIS_KEY = web.AppKey("redis", object)
 LIMITER_KEY = web.AppKey("limiter", object)
