@@ -339,3 +339,22 @@ def test_app_page_and_its_assets_come_from_this_server(client):
         text = answer.text.replace('"https://web.telegram.org"', "")
         assert "http://" not in text and "https://" not in text
     assert client.get("/static/../app.py").status_code == 404
+
+
+def test_the_pages_speak_the_bots_four_languages_with_every_choice_named():
+    from pathlib import Path
+
+    from web.app import vocabulary
+    from worker.i18n import LANGUAGES
+
+    texts = json.loads((Path(__file__).resolve().parent.parent / "web" / "static" / "i18n.json")
+                       .read_text(encoding="utf-8"))
+    assert set(texts) == set(LANGUAGES)
+    traits = vocabulary()["traits"]
+    for language, strings in texts.items():
+        assert set(strings) == set(texts["en"]), language
+        assert set(strings["traits"]) == set(traits), language
+        named = {str(c) for path, choices in traits.items() if path != "skin.monk"
+                 for c in choices}
+        assert named <= set(strings["choices"]), (language, named - set(strings["choices"]))
+        assert all(value.strip() for value in strings["choices"].values())
