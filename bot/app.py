@@ -112,6 +112,7 @@ async def _post_init(application: Application) -> None:
             await application.bot.set_my_commands(commands(language), language_code=code)
         except Exception as exc:  # not fatal: the commands still work
             log.warning("setMyCommands (%s) failed: %s", code or "default", exc)
+    await _menu_button(application)
     if not application.bot.supports_inline_queries:
         log.info("inline mode is off: send /setinline to @BotFather to switch it on")
     application.bot_data["reaper"] = asyncio.create_task(_reaper(store))
@@ -124,6 +125,22 @@ def up_line(username: str, settings: Settings, workers: int | None = None) -> st
     how = f"webhook at {settings.webhook_url}" if settings.webhook_url else "long polling"
     count = f", {workers} worker{'s' if workers != 1 else ''}" if workers is not None else ""
     return f"moji: @{username} is up ({how}{count}). Ctrl-C stops it."
+
+
+async def _menu_button(application: Application) -> None:
+    """The menu button opens the Mini App editor when MOJI_WEBAPP_URL is set (worker.webapp)."""
+    from telegram import MenuButtonWebApp, WebAppInfo
+
+    from worker.webapp import menu_button
+
+    button = menu_button()
+    if button is None:
+        return
+    try:
+        await application.bot.set_chat_menu_button(menu_button=MenuButtonWebApp(
+            button["text"], WebAppInfo(button["web_app"]["url"])))
+    except Exception as exc:  # not fatal: /me's button opens it too
+        log.warning("setChatMenuButton failed: %s", exc)
 
 
 async def _post_stop(application: Application) -> None:

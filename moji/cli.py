@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "moji.commands.render",
     "moji.commands.styles",
     "moji.commands.service",
+    "moji.commands.web",
     "moji.commands.research",
     "moji.commands.evaluate",
     "moji.commands.bench",

@@ -18,7 +18,9 @@ with ffmpeg and checked against Telegram's rules (pipeline.videoinfo: WEBM, VP9,
 most 3 s, 30 fps and 256 KB, no audio); set names end in `_by_<bot username>`. Sticker sets:
 createNewStickerSet takes 1-50 InputStickers (format static or video, 1-20 emoji, 0-20
 keywords of 64 characters in all), addStickerToSet and replaceStickerInSet (in place) keep a
-set at 120 at most.
+set at 120 at most. Custom emoji sets (`sticker_type` custom_emoji) take static emoji of exactly
+100x100, up to 200 in a set, each with a `custom_emoji_id`; setUserEmojiStatus sets one as a
+person's emoji status once they allowed it in a Mini App (`allow_emoji_status`, Bot API 8.0).
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ STICKER_SIDE = 512
 STICKER_MAX_BYTES = 512 * 1024
 SET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MAX_STATIC_STICKERS_PER_SET = 120  # a set of any formats holds up to 120
+CUSTOM_EMOJI_SIDE = 100  # a custom emoji is exactly 100x100
+MAX_CUSTOM_EMOJI_PER_SET = 200
+SET_LIMITS = {"regular": MAX_STATIC_STICKERS_PER_SET, "custom_emoji": MAX_CUSTOM_EMOJI_PER_SET}
 # a user's clip: the message field, where its file is kept, and its MIME type
 CLIP_KINDS = {"video_note": ("video_notes", "video/mp4"), "video": ("videos", "video/mp4"),
               "animation": ("animations", "video/mp4")}
@@ -203,6 +208,12 @@ class LocalBotAPI:
         self._session: ClientSession | None = None
         self.commands: list[dict[str, str]] = []  # the default list (no language_code)
         self.commands_by_language: dict[str, list[dict[str, str]]] = {}  # "" is the default
+        self.menu_button: dict[str, Any] = {"type": "default"}  # setChatMenuButton
+        self._custom_emoji: dict[str, dict[str, Any]] = {}  # custom_emoji_id -> sticker
+        self._custom_emoji_ids = itertools.count(5_368_000_000_000_000_001)
+        self._emoji_status_access: set[int] = set()
+        self.emoji_statuses: dict[int, dict[str, Any]] = {}  # user id -> setUserEmojiStatus
+        self.menu_buttons: dict[int, dict[str, Any]] = {}
         self._inline_queries: dict[str, dict[str, Any]] = {}
         self._inline_ids = itertools.count(1)
 
@@ -830,6 +841,8 @@ class LocalBotAPI:
                     data = button.get("callback_data")
                     if data is not None and not 1 <= len(data.encode()) <= 64:
                         raise bad("BUTTON_DATA_INVALID")
+                    if "web_app" in button:
+                        _check_web_app(button)
         return markup
 
     async def _outgoing(self, chat: dict[str, Any], params: _Params,
@@ -880,7 +893,10 @@ class LocalBotAPI:
         return stored
 
     @staticmethod
-    def _check_sticker_image(data: bytes, formats: tuple[str, ...]) -> tuple[int, int]:
+    def _check_sticker_image(data: bytes, formats: tuple[str, ...],
+                             kind: str = "regular") -> tuple[int, int]:
+        """A static sticker's size: one side 512, the other at most 512; a custom emoji's:
+        exactly 100x100."""
         from PIL import Image
 
         if len(data) > STICKER_MAX_BYTES:
@@ -892,21 +908,28 @@ class LocalBotAPI:
         if im.format not in formats:
             raise bad(f"wrong file type: {im.format} sticker, expected {' or '.join(formats)}")
         width, height = im.size
-        if max(width, height) != STICKER_SIDE or min(width, height) > STICKER_SIDE:
+        if kind == "custom_emoji":
+            if (width, height) != (CUSTOM_EMOJI_SIDE, CUSTOM_EMOJI_SIDE):
+                raise bad("STICKER_PNG_DIMENSIONS: a custom emoji must be exactly 100x100")
+        elif max(width, height) != STICKER_SIDE or min(width, height) > STICKER_SIDE:
             raise bad("STICKER_PNG_DIMENSIONS")
         return width, height
 
     async def _sticker_from(self, source: StoredFile | bytes, formats: tuple[str, ...],
-                            emoji: str | None) -> tuple[StoredFile, dict[str, Any]]:
+                            emoji: str | None, kind: str = "regular"
+                            ) -> tuple[StoredFile, dict[str, Any]]:
         if isinstance(source, bytes):
-            width, height = self._check_sticker_image(source, formats)
+            width, height = self._check_sticker_image(source, formats, kind)
             stored = await self._store_file(source, "sticker")
         else:
             stored = source
-            width, height = self._check_sticker_image(stored.data, ("PNG", "WEBP"))
+            width, height = self._check_sticker_image(stored.data, ("PNG", "WEBP"), kind)
         sticker = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                   "type": "regular", "width": width, "height": height, "is_animated": False,
+                   "type": kind, "width": width, "height": height, "is_animated": False,
                    "is_video": False, "file_size": len(stored.data)}
+        if kind == "custom_emoji":  # what a message entity and an emoji status name it by
+            sticker["custom_emoji_id"] = str(next(self._custom_emoji_ids))
+            self._custom_emoji[sticker["custom_emoji_id"]] = sticker
         if emoji:
             sticker["emoji"] = emoji
         return stored, sticker
@@ -993,6 +1016,24 @@ class LocalBotAPI:
         if not code:
             self.commands = commands
         return True
+
+    async def _m_setchatmenubutton(self, params: _Params) -> bool:
+        """The menu button: commands, default, or a web_app button (a text and an HTTPS url)."""
+        button = params.json("menu_button", default={"type": "default"}) or {"type": "default"}
+        kind = button.get("type") if isinstance(button, dict) else None
+        if kind not in ("commands", "web_app", "default"):
+            raise bad("can't parse menu button: unsupported type")
+        if kind == "web_app":
+            _check_web_app(button)
+        if params.has("chat_id"):
+            self.menu_buttons[params.int("chat_id")] = button
+        else:
+            self.menu_button = button
+        return True
+
+    async def _m_getchatmenubutton(self, params: _Params) -> dict[str, Any]:
+        chat_id = params.int("chat_id")
+        return self.menu_buttons.get(chat_id, self.menu_button) if chat_id else self.menu_button
 
     async def _m_getmycommands(self, params: _Params) -> list[dict[str, str]]:
         code = params.str("language_code", default="") or ""
@@ -1192,7 +1233,8 @@ class LocalBotAPI:
             raise bad("invalid sticker set name is specified")
         return name
 
-    async def _input_sticker(self, spec: Any, params: _Params) -> dict[str, Any]:
+    async def _input_sticker(self, spec: Any, params: _Params,
+                             kind: str = "regular") -> dict[str, Any]:
         """An InputSticker as documented: format static (PNG/WEBP) or video (WEBM), 1-20
         emoji, 0-20 keywords of 64 characters in all; its file an upload, an attach:// part
         or a file_id. The sticker keeps its emoji_list and keywords (sticker_set() shows them;
@@ -1215,9 +1257,11 @@ class LocalBotAPI:
         sub = _Params({"sticker": spec["sticker"]}, params.uploads)
         source = self._input_file(sub, "sticker", "sticker")
         if fmt == "video":
+            if kind == "custom_emoji":
+                raise bad("only static custom emoji are supported by this server")
             _, sticker = await self._video_sticker_from(source, emojis[0])
         else:
-            _, sticker = await self._sticker_from(source, ("PNG", "WEBP"), emojis[0])
+            _, sticker = await self._sticker_from(source, ("PNG", "WEBP"), emojis[0], kind)
         return {**sticker, "emoji_list": list(emojis), "keywords": list(keywords)}
 
     async def _video_sticker_from(self, source: StoredFile | bytes,
@@ -1257,24 +1301,26 @@ class LocalBotAPI:
         title = params.str("title", required=True) or ""
         if not 1 <= len(title) <= 64:
             raise bad("invalid sticker set title is specified")
-        if params.str("sticker_type", default="regular") != "regular":
-            raise bad("only regular sticker sets are supported by this server")
+        kind = params.str("sticker_type", default="regular") or "regular"
+        if kind not in SET_LIMITS:
+            raise bad("only regular and custom_emoji sticker sets are supported by this server")
         specs = params.json("stickers", required=True)
         if not isinstance(specs, list) or not 1 <= len(specs) <= 50:
             raise bad("stickers must be a list of 1-50 InputSticker")
-        stickers = [await self._input_sticker(spec, params) for spec in specs]
-        if len(stickers) > MAX_STATIC_STICKERS_PER_SET:  # (50 < 120: kept for the record)
+        stickers = [await self._input_sticker(spec, params, kind) for spec in specs]
+        if len(stickers) > SET_LIMITS[kind]:  # (50 < 120: kept for the record)
             raise bad("STICKERS_TOO_MUCH")
         self._sticker_sets[name] = {"name": name, "title": title, "owner": user_id,
-                                    "sticker_type": "regular", "stickers": stickers}
+                                    "sticker_type": kind, "stickers": stickers}
         return True
 
     async def _m_addstickertoset(self, params: _Params) -> bool:
         _, _, sticker_set = self._owned_set(params)
-        if len(sticker_set["stickers"]) >= MAX_STATIC_STICKERS_PER_SET:
+        kind = sticker_set["sticker_type"]
+        if len(sticker_set["stickers"]) >= SET_LIMITS[kind]:
             raise bad("STICKERS_TOO_MUCH")
         sticker_set["stickers"].append(
-            await self._input_sticker(params.json("sticker", required=True), params))
+            await self._input_sticker(params.json("sticker", required=True), params, kind))
         return True
 
     async def _m_replacestickerinset(self, params: _Params) -> bool:
@@ -1287,8 +1333,41 @@ class LocalBotAPI:
         if position is None:
             raise bad("STICKER_INVALID")
         sticker_set["stickers"][position] = await self._input_sticker(
-            params.json("sticker", required=True), params)
+            params.json("sticker", required=True), params, sticker_set["sticker_type"])
         return True
+
+    def allow_emoji_status(self, user_id: int, allowed: bool = True) -> None:
+        """The person answered the Mini App's requestEmojiStatusAccess (Bot API 8.0): only
+        then may the bot set their emoji status."""
+        (self._emoji_status_access.add if allowed else self._emoji_status_access.discard)(
+            user_id)
+
+    async def _m_setuseremojistatus(self, params: _Params) -> bool:
+        """Set (or, without an id, clear) a person's emoji status: a custom emoji that exists,
+        for a person who allowed this bot to (allow_emoji_status), until an optional future
+        expiration date."""
+        user_id = self._known_user(params)
+        if user_id not in self._emoji_status_access:
+            raise ApiError(403, "Forbidden: the user didn't allow the bot to change their "
+                                "emoji status")
+        emoji_id = params.str("emoji_status_custom_emoji_id", default="") or ""
+        if emoji_id and emoji_id not in self._custom_emoji:
+            raise bad("CUSTOM_EMOJI_INVALID")
+        expires = params.int("emoji_status_expiration_date", default=0) or 0
+        if expires and expires <= time.time():
+            raise bad("EXPIRATION_DATE_INVALID")
+        if emoji_id:
+            self.emoji_statuses[user_id] = {"custom_emoji_id": emoji_id,
+                                            "expiration_date": expires or None}
+        else:
+            self.emoji_statuses.pop(user_id, None)
+        return True
+
+    async def _m_getcustomemojistickers(self, params: _Params) -> list[dict[str, Any]]:
+        ids = params.json("custom_emoji_ids", required=True)
+        if not isinstance(ids, list) or len(ids) > 200:
+            raise bad("custom_emoji_ids must be a list of at most 200 identifiers")
+        return [self._custom_emoji[i] for i in ids if i in self._custom_emoji]
 
     async def _m_getstickerset(self, params: _Params) -> dict[str, Any]:
         name = params.str("name", required=True) or ""
@@ -1299,6 +1378,13 @@ class LocalBotAPI:
         return {k: v for k, v in sticker_set.items() if k != "owner"} | {
             "stickers": [{k: v for k, v in s.items() if k not in hidden} | {"set_name": name}
                          for s in sticker_set["stickers"]]}
+
+
+def _check_web_app(button: dict[str, Any]) -> None:
+    """A web_app button opens an HTTPS page (Telegram refuses any other address)."""
+    url = (button.get("web_app") or {}).get("url", "") if isinstance(button, dict) else ""
+    if not button.get("text") or not isinstance(url, str) or not url.startswith("https://"):
+        raise bad("BUTTON_URL_INVALID: a web_app button needs a text and an HTTPS url")
 
 
 def _entities(text: str, prefix: str) -> dict[str, Any]:

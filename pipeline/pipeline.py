@@ -187,6 +187,38 @@ def _add_likeness_parts(style: Style, matches: dict[str, Match], likeness: Liken
         matches.setdefault(kind, match)  # a part asked for by name wins
 
 
+def draw_identity(likeness: Likeness, face_part: str | None = None,
+                  style: str | None = None, expression: dict[str, str] | None = None,
+                  size: int = STICKER_SIZE, embedder: str = "none") -> Sticker:
+    """Pipeline.render_identity without a Pipeline: drawing a kept look needs no model (the
+    Mini App's live previews and the custom emoji draw with this). `size`: the PNG's side."""
+    timer = _Timer()
+    chosen_style = load_style(style or DEFAULT_STYLE)
+    wanted = {"eyes": "open", "brows": "neutral", "mouth": "smile", **(expression or {})}
+    face = next((p for p in chosen_style.parts["face"] if p.id == face_part),
+                chosen_style.part_tagged("face", "oval"))
+    parts = {"face": face}
+    for kind, ref in wanted.items():
+        part = _find_part(chosen_style, kind, ref)
+        if part is None and kind in ("eyes", "brows", "mouth"):
+            part = chosen_style.part_tagged(kind, {"eyes": "open", "brows": "neutral",
+                                                   "mouth": "smile"}[kind])
+        if part is not None:
+            parts[kind] = part
+    matches = {kind: Match(kind, part.id, list(part.tags), 1.0) for kind, part in parts.items()}
+    if "glasses" in parts:  # drawn as asked, whatever the person wears
+        likeness = likeness.replace(glasses=parts["glasses"].tag)
+    _add_likeness_parts(chosen_style, matches, likeness)
+    chosen = {kind: chosen_style.part(m.part_id) for kind, m in matches.items()}
+    svg = compose_svg(chosen_style, chosen, likeness.skin_rgb, likeness=likeness)
+    timer.lap("compose")
+    png = render_sticker(chosen_style, chosen, likeness.skin_rgb, size=size, likeness=likeness)
+    timer.lap("render")
+    return Sticker(png=png, svg=svg, style=chosen_style.name, embedder=embedder, faces=0,
+                   matches=matches, skin_rgb=likeness.skin_rgb, timings_ms=timer.done(),
+                   likeness=likeness)
+
+
 class Pipeline:
     """Decode, analyze, align, parse, embed, match, compose, render."""
 
@@ -326,23 +358,8 @@ class Pipeline:
         """A person's look without a photo: a calm, friendly face (for /me), or the expression
         given as {kind: part id or tag} for eyes, brows, mouth, extras and glasses (a sticker
         pack's heart eyes, tears, or the sunglasses of 😎 over the person's own glasses)."""
-        timer = _Timer()
-        chosen_style = load_style(style or self.options.style)
-        wanted = {"eyes": "open", "brows": "neutral", "mouth": "smile", **(expression or {})}
-        face = next((p for p in chosen_style.parts["face"] if p.id == face_part),
-                    chosen_style.part_tagged("face", "oval"))
-        parts = {"face": face}
-        for kind, ref in wanted.items():
-            part = _find_part(chosen_style, kind, ref)
-            if part is None and kind in ("eyes", "brows", "mouth"):
-                part = chosen_style.part_tagged(kind, {"eyes": "open", "brows": "neutral",
-                                                       "mouth": "smile"}[kind])
-            if part is not None:
-                parts[kind] = part
-        matches = {kind: Match(kind, part.id, list(part.tags), 1.0) for kind, part in parts.items()}
-        if "glasses" in parts:  # drawn as asked, whatever the person wears
-            likeness = likeness.replace(glasses=parts["glasses"].tag)
-        return self._draw(chosen_style, matches, likeness, likeness.skin_rgb, 0, timer)
+        return draw_identity(likeness, face_part, style or self.options.style, expression,
+                             embedder=self.embedder.name)
 
     def render_clip(self, clip: bytes | os.PathLike, style: str | None = None,
                     likeness: Likeness | None = None, face_part: str | None = None,

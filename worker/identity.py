@@ -558,7 +558,7 @@ def forget(redis: Any, user_id: int) -> dict[str, int]:
         "rate_limit": [Keys.rate(user_id), Keys.rate(user_id) + ":told"],
         # the record of their pack (worker.packs), its photo stickers, a pack being made
         "pack": [Keys.sticker_set(user_id), Keys.sticker_set(user_id) + ":files",
-                 Keys.sticker_set(user_id) + ":pending"],
+                 Keys.sticker_set(user_id) + ":pending", Keys.sticker_set(user_id) + ":emoji"],
         "cached_sticker": [],
         "other": [],
     }

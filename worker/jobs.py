@@ -567,6 +567,7 @@ def identity_sticker(payload: dict[str, Any]) -> dict[str, Any]:
 
     from . import identity, runtime
     from .stickers import to_webp
+    from .webapp import with_editor_button
 
     req = IdentityRequest.from_dict(payload)
     i18n.use(req.language)
@@ -585,7 +586,7 @@ def identity_sticker(payload: dict[str, Any]) -> dict[str, Any]:
     tags = {kind: list(m.tags) for kind, m in sticker.matches.items()}
     emoji = emoji_for(tags)
     message = _send_sticker(rt, req.chat_id, to_webp(sticker.png), emoji,
-                            reply_markup=identity.main_keyboard(kept))
+                            reply_markup=with_editor_button(identity.main_keyboard(kept)))
     if message is None:
         return {"ok": False, "error": "forbidden"}
     with rt.redis.pipeline(transaction=False) as pipe:

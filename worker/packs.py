@@ -212,9 +212,15 @@ def _build(rt: Any, req: PackRequest) -> dict[str, Any]:
     text = PACK_MESSAGES["ready" if action == "created" else "redrawn"]
     rt.bot.send_message(req.chat_id, _(text).format(n=len(webps), link=link))
     lap("answer")
+    # the custom emoji set, in step with the pack (worker.emoji_set; never fails the pack)
+    from .emoji_set import keep_in_step
+
+    emoji_set = keep_in_step(rt, req.user_id, req.chat_id, likeness, kept.face, style.name,
+                             stamp, _pending_title(rt, req.user_id), _bot_username(rt))
+    lap("emoji")
     total = round((time.time() - req.received_at) * 1000, 1) if req.received_at else None
     return {"ok": True, "action": action, "name": name, "stickers": len(webps),
-            "stages_ms": stages, "total_ms": total}
+            "emoji_set": emoji_set, "stages_ms": stages, "total_ms": total}
 
 
 def _publish(rt: Any, req: PackRequest, name: str, record: dict[str, Any] | None,

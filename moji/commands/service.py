@@ -146,6 +146,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         redis_connection(settings.redis_url).set(Keys.models_missing, missing, ex=30)
     workers = _Workers(max(1, args.workers), env)
     status = 0
+    # the Mini App and its API (`moji web`, port $MOJI_WEB_PORT or 8080); MOJI_WEB=0: none
+    site = (subprocess.Popen([sys.executable, "-m", "moji.cli", "web"], env=env)
+            if os.environ.get("MOJI_WEB", "1") != "0" else None)
     try:
         workers.start()
         from bot.app import build_application
@@ -165,6 +168,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         # a second Ctrl-C must not cut the teardown short (it is bounded: 15 s, then kill)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if site is not None:
+            site.terminate()
+            try:
+                site.wait(10)
+            except subprocess.TimeoutExpired:
+                site.kill()
         workers.stop()
         if embedded is not None:
             _stop_embedded(embedded)
