@@ -170,6 +170,23 @@ def test_put_merges_a_subset_where_the_bot_keeps_it(client, redis_server):
     assert same.json()["version"] == 2  # nothing changed: the version stays
 
 
+def test_what_the_page_saved_outlives_the_vote_of_later_selfies(client, redis_server):
+    """The Mini App's choices are locked as /me's are: the next selfies vote on the rest."""
+    r = redis_server.client
+    measured = Likeness(hair_length="short", hair_colour="black", glasses="none", monk=6)
+    identity.observe(r, 14, measured, None, "photo-1")
+    saved = client.put("/api/me", headers=headers(14),
+                       json={"likeness": {"hair": {"colour": "blonde"}, "glasses": "glasses"}})
+    assert saved.status_code == 200, saved.text
+    assert identity.load(r, 14).locked["hair_colour"] == "blonde"
+    second = identity.observe(r, 14, measured.replace(hair_length="medium"), None, "photo-2")
+    assert second.status == "refined"
+    kept = identity.load(r, 14).to_likeness()
+    assert (kept.hair_colour, kept.glasses) == ("blonde", "glasses")  # the person's choices
+    assert client.get("/api/me", headers=headers(14)).json()["likeness"]["hair"]["colour"] \
+        == "blonde"
+
+
 def test_put_keeps_what_was_measured_and_not_changed(client, redis_server):
     r = redis_server.client
     measured = Likeness(hair_length="long", hair_colour="brown", hair_rgb=(101, 70, 40),

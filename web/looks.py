@@ -12,6 +12,7 @@ traits the person locked, only this module changes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass, field
@@ -132,6 +133,22 @@ def preview_likeness(look: Look, changes: dict[str, Any] | None) -> Likeness:
     return Likeness.from_dict(merged(look.likeness, changes or {}))
 
 
+# Fields that are bookkeeping, not something a person sets
+_NOT_LOCKED = {"guesses", "lips_rgb"}
+
+
+def _changed_fields(old: Likeness, new: Likeness) -> dict[str, Any]:
+    """Likeness fields whose value differs, as JSON-friendly values (tuples as lists)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(Likeness):
+        if f.name in _NOT_LOCKED:
+            continue
+        value = getattr(new, f.name)
+        if value != getattr(old, f.name):
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
 def save(redis: Any, user_id: int, changes: dict[str, Any] | None, style: str | None = None,
          face_part: str | None = None) -> Look:
     """Merge `changes` into the kept look (the default look when none is kept) and keep it
@@ -143,22 +160,25 @@ def save(redis: Any, user_id: int, changes: dict[str, Any] | None, style: str | 
 
     def change(current: identity.Identity | None) -> tuple[Any, identity.Identity | None]:
         base_likeness = Likeness()
-        face, version, retake = None, 0, False
         if current is not None:
             try:
                 base_likeness = current.to_likeness()
             except MojiError:
                 base_likeness = Likeness()
-            face, version, retake = current.face, current.version, current.retake
         new_likeness = Likeness.from_dict(merged(base_likeness.to_dict(), changes or {}))
-        if current is not None and base_likeness.lips_rgb is not None:
-            new_likeness = new_likeness.replace(lips_rgb=base_likeness.lips_rgb)
-        new_face = face_part if face_part is not None else face
-        if current is not None and new_likeness == base_likeness and new_face == face:
+        # What the person set is locked, as /me locks it: the vote over their first selfies
+        # never undoes it (worker.look_vote.with_locks lays it over every later vote)
+        locks = _changed_fields(base_likeness, new_likeness)
+        if current is None:
+            new = identity.Identity.from_likeness(new_likeness, face_part, 1)
+            new.locked = locks
+            return None, new
+        new_face = face_part if face_part is not None else current.face
+        if not locks and new_face == current.face:
             return None, None  # nothing changed: the version stays
-        new = identity.Identity.from_likeness(new_likeness, new_face, version + 1)
-        new.retake = retake
-        return None, new
+        updated = dataclasses.replace(current, locked={**current.locked, **locks},
+                                      face=new_face)
+        return None, updated.revoted(current.version + 1)
 
     # worker.identity's WATCH/MULTI/EXEC: a selfie being measured at the same time cannot
     # overwrite what the person just set, nor this what it set
