@@ -14,7 +14,7 @@ import pkgutil
 
 from .style import Style
 
-SHARED_MODULES = frozenset({"svg", "specs", "geometry", "style", "pack"})
+SHARED_MODULES = frozenset({"svg", "specs", "geometry", "style", "pack", "person"})
 
 
 def all_styles() -> list[Style]:
