@@ -174,7 +174,8 @@ CARICATURE = float(os.environ.get("MOJI_CARICATURE", "1.4"))
 def personal_parts(style: Style, chosen: dict[str, StylePart],
                    likeness: Likeness | None) -> dict[str, StylePart]:
     """`chosen` with the face, eyes, brows and mouth redrawn in the person's proportions
-    (`likeness.face`), the expression of each matched part kept. A part keeps its drawing
+    (`likeness.face`, each shrunk by its one-photo reliability, then exaggerated by
+    CARICATURE), the expression of each matched part kept. A part keeps its drawing
     when there are no proportions, when the style is not one Moji draws itself (a style from
     MOJI_STYLES_DIR with its own parts), or for parts that have no parametric drawing (a
     sticker pack's heart eyes). Redrawn parts get ids of their own ("eyes-open~eye_size=0.5"),
@@ -184,7 +185,9 @@ def personal_parts(style: Style, chosen: dict[str, StylePart],
         return chosen
     from styles.draw.person import Proportions
 
-    shape = Proportions.from_face(likeness.face, CARICATURE)
+    from .geometry import reliability
+
+    shape = Proportions.from_face(likeness.face, CARICATURE, reliability=reliability())
     return {kind: _personal_part(style.name, part, shape.for_kind(kind))
             for kind, part in chosen.items()}
 

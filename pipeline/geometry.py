@@ -245,6 +245,19 @@ def standardise(measures: dict[str, float], norms: FaceNorms) -> dict[str, float
             for name, value in measures.items() if name in norms.mean}
 
 
+def reliability(photos: int = 1, norms: FaceNorms | None = None) -> dict[str, float]:
+    """{name: how much of a measure's spread over photos is the person's}: its ICC over the
+    fitting people with several photos, for the mean of `photos` photos (Spearman-Brown). The
+    drawing shrinks each measure by it (styles/draw/person.py): the best guess of a person's
+    own proportion from one photo."""
+    norms = norms or load_face_norms()
+    out = {}
+    for name, figures in norms.meta.get("stability", {}).items():
+        icc = max(0.0, float(figures.get("icc", 1.0)))
+        out[name] = round(photos * icc / (1 + (photos - 1) * icc), 3)
+    return out
+
+
 def measure_face_geometry(face: FaceAnalysis, norms: FaceNorms | None = None) -> dict[str, float]:
     """The face's proportions as {name: z} (MEASURE_NAMES): 0 is the average face."""
     norms = norms or load_face_norms()

@@ -129,7 +129,8 @@ def test_the_pipeline_carries_the_face_in_its_likeness(pipe):
         box = _alpha_box(layer)
         return box[2] - box[0]
 
-    assert face_width(wide.svg) > face_width(narrow.svg) + 20  # ... drawn at each one's width
+    # ... drawn at each one's width (shrunk by the measure's one-photo reliability, ~0.2)
+    assert face_width(wide.svg) > face_width(narrow.svg) + 6
 
 
 # --- drawing -----------------------------------------------------------------------------------

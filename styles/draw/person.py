@@ -70,14 +70,22 @@ class Proportions:
 
     @classmethod
     def from_face(cls, face: dict[str, float], exaggeration: float = EXAGGERATION,
-                  step: float = STEP) -> Proportions:
+                  step: float = STEP, reliability: dict[str, float] | None = None
+                  ) -> Proportions:
         """From `Likeness.face` ({name: z}); names this record does not know are ignored, and
-        missing ones are average. No measures, or exaggeration 0: the template."""
+        missing ones are average. No measures, or exaggeration 0: the template.
+
+        `reliability` ({name: 0..1}, default 1) shrinks each measure towards the average
+        before the exaggeration: a photo's z times the measure's reliability is the best guess
+        of the person's own deviation (pipeline.geometry.reliability), so that a measure one
+        photo reads poorly does not swing the drawing from photo to photo."""
         if not face or exaggeration <= 0:
             return cls()
         known = {f.name for f in fields(cls)} - {"measured"}
-        values = {name: max(-LIMIT, min(LIMIT, round(exaggeration * float(z) / step) * step))
-                  for name, z in face.items() if name in known}
+        weights = reliability or {}
+        values = {name: max(-LIMIT, min(LIMIT, round(
+            exaggeration * weights.get(name, 1.0) * float(z) / step) * step))
+            for name, z in face.items() if name in known}
         return cls(measured=True, **values)
 
     def for_kind(self, kind: str) -> Proportions:
