@@ -39,8 +39,10 @@ LINEUP_SIZE = 128  # sticker side rendered for the lineup (then 64 px grey)
 
 
 def drawn_measures(face: dict[str, float]) -> dict[str, float]:
-    """The proportions of the drawing of `face` ({name: z}), read off the shapes the styles
-    draw (lineart's head; the same shapes in every style)."""
+    """The proportions of the drawing of `face` ({name: z}) as compose draws it, read off the
+    shapes the styles draw (lineart's head; the same shapes in every style)."""
+    from pipeline.compose import CARICATURE
+    from pipeline.geometry import reliability
     from styles.draw.geometry import mouth_geom
     from styles.draw.lineart import STYLE
     from styles.draw.person import (
@@ -58,7 +60,7 @@ def drawn_measures(face: dict[str, float]) -> dict[str, float]:
     )
     from styles.draw.specs import BROWS, FACES, MOUTHS
 
-    shape = Proportions.from_face(face)
+    shape = Proportions.from_face(face, CARICATURE, reliability=reliability())
     oval = next(s for s in FACES if s.slug == "oval")
     points = np.array(outline(STYLE.head, oval, shape, steps=360))
     width = points[:, 0].max() - points[:, 0].min()

@@ -250,7 +250,7 @@ def train(cfg: Config) -> dict:
                      "SharmilaTagore, Avinash; not greyscale people with sha1(identity) 0-3)",
         "photos": int(tuning.sum()), "people": len(set(people[tuning])),
         "people_several_photos": len({p for p, c in counts.items() if c >= 2}),
-        "config": asdict(cfg), "stability": stability,
+        "config": {"ridge": cfg.ridge, "limit": cfg.limit}, "stability": stability,
         "command": "moji train geometry",
     }
     norms = FaceNorms(reference=reference, mean=mean, sd=sd, coef=coef,
