@@ -207,20 +207,23 @@ def main(argv: list[str] | None = None) -> int:
     report = "\n".join(lines) + "\n"
     print(report)
     (out / "report.md").write_text(report)
-    _sheet(rows, args.sheet_people, out / "lineup.png")
+    totals = {person: len(paths) for person, paths in by_person.items()}
+    _sheet(rows, args.sheet_people, out / "lineup.png", totals)
     print(f"wrote {out / 'report.md'} and {out / 'lineup.png'}")
     return 0
 
 
-def _sheet(rows: list, people_count: int, path: Path, per_row: int = 4) -> None:
-    """One row per person: photos drawn without the geometry, then with it."""
+def _sheet(rows: list, people_count: int, path: Path, totals: dict[str, int],
+           per_row: int = 4) -> None:
+    """One row per person (the tuning people with the most photos): photos drawn without the
+    geometry, then with it."""
     from PIL import Image, ImageDraw
 
     tuning = defaultdict(list)
     for row in rows:
         if not row[2]:
             tuning[row[0]].append(row)
-    people = [p for p in sorted(tuning, key=lambda p: -len(tuning[p]))][:people_count]
+    people = sorted(tuning, key=lambda p: (-totals.get(p, 0), p))[:people_count]
     cell = 110
     sheet = Image.new("RGB", (cell * per_row * 2 + 20 + 160, cell * len(people)), "white")
     draw = ImageDraw.Draw(sheet)
