@@ -21,6 +21,8 @@ from .align import FRAME_SIZE
 from .style import Style, StylePart
 
 if TYPE_CHECKING:
+    from styles.draw.person import Proportions
+
     from .likeness import Likeness
 
 STICKER_SIZE = 512
@@ -193,21 +195,21 @@ def personal_parts(style: Style, chosen: dict[str, StylePart],
 
 
 def _draws_itself(style: Style) -> bool:
-    """True for a built-in style loaded from the shipped styles folder."""
+    """True for a built-in style loaded from the shipped styles folder (a style of the same
+    name from elsewhere has parts of its own, which the built-in drawing must not replace)."""
+    import styles
     from styles.draw.person import has_drawing
 
-    from .style import styles_dir
-
-    builtin = Path(__import__("styles").__file__).parent
-    return style.path.parent.resolve() == builtin.resolve() and has_drawing(style.name) \
-        and styles_dir().resolve() == builtin.resolve()
+    shipped = Path(styles.__file__).parent.resolve()
+    return style.path.parent.resolve() == shipped and has_drawing(style.name)
 
 
 @functools.lru_cache(maxsize=1024)
-def _personal_part(style_name: str, part: StylePart, shape) -> StylePart:
-    from styles.draw.person import redraw
+def _personal_part(style_name: str, part: StylePart, shape: Proportions) -> StylePart:
+    """One part redrawn in `shape` (cached: a person's parts are drawn once)."""
+    from styles.draw.person import PERSON_KINDS, redraw
 
-    if part.kind not in ("face", "eyes", "brows", "mouth") or not shape.measured:
+    if part.kind not in PERSON_KINDS or not shape.measured:
         return part
     body = redraw(style_name, part.kind, part.id, shape)
     if body is None:
