@@ -238,3 +238,12 @@ def test_the_iris_is_drawn_in_the_eye_colour():
     assert measured[iris] != dict(person_colours(avatar, likeness=Likeness(
         eye_colour="green")))[iris]
     assert "iris" not in lineart.palette  # ink eyes have no colour to swap
+
+
+def test_a_style_from_elsewhere_keeps_its_own_parts(tmp_path):
+    import shutil
+
+    shutil.copytree(load_style("avatar").path, tmp_path / "avatar")
+    copied = load_style("avatar", tmp_path)
+    chosen = {"face": copied.part("face-oval"), "eyes": copied.part("eyes-open")}
+    assert personal_parts(copied, chosen, Likeness(face={"face_width": 2.0})) is chosen
