@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import colorsys
+import dataclasses
 import functools
 import io
+import os
 import re
 import struct
 import sys
 import zlib
 from collections import OrderedDict
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,6 +21,8 @@ from .align import FRAME_SIZE
 from .style import Style, StylePart
 
 if TYPE_CHECKING:
+    from styles.draw.person import Proportions
+
     from .likeness import Likeness
 
 STICKER_SIZE = 512
@@ -82,6 +87,20 @@ def lips_colour(rgb: tuple[int, int, int]) -> str:
     light = round(min(0.62, max(0.3, light)) * 20) / 20
     sat = round(min(0.75, max(0.3, sat)) * 10) / 10
     hue = round(hue * 24) / 24
+    return _hex(tuple(c * 255 for c in colorsys.hls_to_rgb(hue, light, sat)))
+
+
+def iris_colour(likeness: Likeness) -> str:
+    """The eye colour drawn: the swatch of the eye colour's name (what reads as "blue" or
+    "hazel" at sticker size), a third of the way to the measured iris colour when there is
+    one, quantised like the other colours."""
+    from .likeness import EYE_SWATCHES, hex_to_rgb
+
+    rgb = hex_to_rgb(EYE_SWATCHES.get(likeness.eye_colour, EYE_SWATCHES["brown"]))
+    if likeness.eye_rgb is not None:
+        rgb = _mix(rgb, likeness.eye_rgb, 0.33)
+    hue, light, sat = colorsys.rgb_to_hls(*(c / 255 for c in rgb))
+    hue, light, sat = round(hue * 24) / 24, round(light * 20) / 20, round(sat * 10) / 10
     return _hex(tuple(c * 255 for c in colorsys.hls_to_rgb(hue, light, sat)))
 
 
@@ -156,7 +175,60 @@ def person_colours(style: Style, skin_rgb: tuple[int, int, int] | None = None,
         swaps += [(likeness.headwear, main), (f"{likeness.headwear}_shade", shade)]
     if style.lips_from_photo and likeness is not None and likeness.lips_rgb is not None:
         swaps.append(("lips", lips_colour(likeness.lips_rgb)))
+    if style.skin_from_photo and likeness is not None and p.get("iris"):
+        swaps.append(("iris", iris_colour(likeness)))
     return tuple((p[key], new) for key, new in swaps if p.get(key))
+
+
+# --- the person's own face: parts redrawn with their proportions (styles/draw/person.py) ------
+
+# How much the drawn face exaggerates the person's differences from the average face (1: as
+# measured; 0: every face the style's template).
+CARICATURE = float(os.environ.get("MOJI_CARICATURE", "1.4"))
+
+
+def personal_parts(style: Style, chosen: dict[str, StylePart],
+                   likeness: Likeness | None) -> dict[str, StylePart]:
+    """`chosen` with the face, eyes, brows and mouth redrawn in the person's proportions
+    (`likeness.face`, each shrunk by its one-photo reliability, then exaggerated by
+    CARICATURE), the expression of each matched part kept. A part keeps its drawing
+    when there are no proportions, when the style is not one Moji draws itself (a style from
+    MOJI_STYLES_DIR with its own parts), or for parts that have no parametric drawing (a
+    sticker pack's heart eyes). Redrawn parts get ids of their own ("eyes-open~eye_size=0.5"),
+    so that the layer and sticker caches keep them apart; they are cached by part and rounded
+    proportions, so a person's later stickers cost nothing more."""
+    if likeness is None or not likeness.face or CARICATURE <= 0 or not _draws_itself(style):
+        return chosen
+    from styles.draw.person import Proportions
+
+    from .geometry import reliability
+
+    shape = Proportions.from_face(likeness.face, CARICATURE, reliability=reliability())
+    return {kind: _personal_part(style.name, part, shape.for_kind(kind))
+            for kind, part in chosen.items()}
+
+
+def _draws_itself(style: Style) -> bool:
+    """True for a built-in style loaded from the shipped styles folder (a style of the same
+    name from elsewhere has parts of its own, which the built-in drawing must not replace)."""
+    import styles
+    from styles.draw.person import has_drawing
+
+    shipped = Path(styles.__file__).parent.resolve()
+    return style.path.parent.resolve() == shipped and has_drawing(style.name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _personal_part(style_name: str, part: StylePart, shape: Proportions) -> StylePart:
+    """One part redrawn in `shape` (cached: a person's parts are drawn once)."""
+    from styles.draw.person import PERSON_KINDS, redraw
+
+    if part.kind not in PERSON_KINDS or not shape.measured:
+        return part
+    body = redraw(style_name, part.kind, part.id, shape)
+    if body is None:
+        return part
+    return dataclasses.replace(part, id=f"{part.id}~{shape.key}", body=body)
 
 
 def _recolour(svg: str, colours: Colours) -> str:
@@ -319,13 +391,13 @@ def encode_png(rgba: np.ndarray, level: int = 2) -> bytes:
 
 
 @functools.lru_cache(maxsize=64)  # about 100 KB each
-def _sticker_png(style: Style, layers: tuple[tuple[str, str], ...], colours: Colours,
+def _sticker_png(style: Style, layers: tuple[tuple[StylePart, str], ...], colours: Colours,
                  size: int) -> bytes:
     from PIL import Image
 
     canvas = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    for part_id, layer in layers:
-        image, corner = _layer(style, style.part(part_id), layer, colours, size)
+    for part, layer in layers:
+        image, corner = _layer(style, part, layer, colours, size)
         canvas.alpha_composite(image, dest=corner)
     return _fit_limit(encode_png(np.asarray(canvas)))
 
@@ -336,9 +408,9 @@ def render_sticker(style: Style, chosen: dict[str, StylePart],
     """The sticker PNG for chosen parts: each part layer is rasterised by CairoSVG once per
     style and colouring, and the layers are alpha-composited, which draws the same picture as
     rasterising `compose_svg(...)` whole, at a fraction of the cost; the PNG of a combination
-    is cached."""
+    is cached. Parts are drawn as given: personal_parts makes them the person's."""
     colours = person_colours(style, skin_rgb, likeness)
-    layers = tuple((chosen[kind].id, layer) for kind, layer, _ in _layer_bodies(chosen))
+    layers = tuple((chosen[kind], layer) for kind, layer, _ in _layer_bodies(chosen))
     return _sticker_png(style, layers, colours, size)
 
 

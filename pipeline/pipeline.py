@@ -19,12 +19,14 @@ from .compose import (
     compose_svg,
     group_height,
     person_colours,
+    personal_parts,
     render_png,
     render_sticker,
 )
 from .decode import DecodedImage, decode_image
 from .embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .errors import MojiError
+from .geometry import measure_face_geometry
 from .index import StyleIndex, load_index
 from .likeness import Likeness, LikenessEstimator, LikenessOptions, is_greyscale
 from .match import Match, match_likeness, match_parts
@@ -246,11 +248,12 @@ class Pipeline:
 
     def measure_likeness(self, data: bytes) -> Likeness:
         """The likeness of the largest face in a photo (hair, facial hair, glasses, headwear,
-        skin); raises MojiError("no_face") without one."""
+        skin, and the face's proportions); raises MojiError("no_face") without one."""
         image, faces = self.analyze(data)
         if not faces:
             raise _no_face()
-        return self.likeness_estimator.measure(image.rgb, faces[0])
+        likeness = self.likeness_estimator.measure(image.rgb, faces[0])
+        return likeness.replace(face=likeness.face or measure_face_geometry(faces[0]))
 
     def index(self, style: Style) -> StyleIndex:
         key = style.fingerprint
@@ -303,7 +306,9 @@ class Pipeline:
         for person in people:
             _add_likeness_parts(chosen_style, person.matches, person.likeness)
         svg = compose_group_svg(chosen_style, [
-            ({kind: chosen_style.part(m.part_id) for kind, m in person.matches.items()},
+            (personal_parts(chosen_style, {kind: chosen_style.part(m.part_id)
+                                           for kind, m in person.matches.items()},
+                            person.likeness),
              person_colours(chosen_style, person.skin_rgb, person.likeness))
             for person in people])
         timer.lap("compose")
@@ -338,6 +343,8 @@ class Pipeline:
         timer.lap("match")
         if likeness is None or choose_look is not None:
             measured = self.likeness_estimator.measure(image.rgb, face)
+            # the face's own proportions belong to the measured look (the vote takes their median)
+            measured = measured.replace(face=measure_face_geometry(face))
             timer.lap("likeness")
             likeness = measured
             if choose_look is not None:
@@ -346,6 +353,9 @@ class Pipeline:
                 if face_part and face_part in index.ids["face"]:
                     matches["face"] = _kept_match(style, index, vectors["face"], face_part)
                 timer.lap("choose_look")
+        if not likeness.face:  # a given or kept look without proportions: this photo's
+            likeness = likeness.replace(face=measure_face_geometry(face))
+            timer.lap("geometry")
         if likeness.glasses == "sunglasses":
             # Eyes behind dark lenses are a guess: draw them open rather than claim a wink.
             open_eyes = style.part_tagged("eyes", "open")
@@ -375,7 +385,8 @@ class Pipeline:
     def _draw(self, style: Style, matches: dict[str, Match], likeness: Likeness,
               skin_rgb: tuple[int, int, int], faces: int, timer: _Timer) -> Sticker:
         _add_likeness_parts(style, matches, likeness)
-        chosen = {kind: style.part(m.part_id) for kind, m in matches.items()}
+        chosen = personal_parts(style, {kind: style.part(m.part_id)
+                                        for kind, m in matches.items()}, likeness)
         svg = compose_svg(style, chosen, skin_rgb, likeness=likeness)
         timer.lap("compose")
         png = render_sticker(style, chosen, skin_rgb, likeness=likeness)

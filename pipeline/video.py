@@ -45,8 +45,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .analyze import FaceAnalysis
-from .compose import STICKER_SIZE, _layer, _layer_bodies, person_colours
+from .compose import STICKER_SIZE, _layer, _layer_bodies, person_colours, personal_parts
 from .errors import MojiError, read_error
+from .geometry import measure_face_geometry
 from .match import Match, match_likeness
 from .models import FACE_LANDMARKER, model_path
 from .parse import parse_face
@@ -348,18 +349,19 @@ class FrameRenderer:
                  skin_rgb: tuple[int, int, int] | None, size: int = STICKER_SIZE) -> None:
         self.style, self.size = style, size
         self.colours = person_colours(style, skin_rgb, likeness)
+        self.likeness = likeness
         self._frames: dict[tuple, np.ndarray] = {}
 
     def render(self, matches: dict[str, Match]) -> np.ndarray:
         from PIL import Image
 
-        chosen = {kind: self.style.part(m.part_id) for kind, m in matches.items()}
-        layers = tuple((chosen[kind].id, layer) for kind, layer, _ in _layer_bodies(chosen))
+        chosen = personal_parts(self.style, {kind: self.style.part(m.part_id)
+                                             for kind, m in matches.items()}, self.likeness)
+        layers = tuple((chosen[kind], layer) for kind, layer, _ in _layer_bodies(chosen))
         if layers not in self._frames:
             canvas = Image.new("RGBA", (self.size, self.size), (0, 0, 0, 0))
-            for part_id, layer in layers:
-                image, corner = _layer(self.style, self.style.part(part_id), layer,
-                                       self.colours, self.size)
+            for part, layer in layers:
+                image, corner = _layer(self.style, part, layer, self.colours, self.size)
                 canvas.alpha_composite(image, dest=corner)
             self._frames[layers] = np.asarray(canvas)
         return self._frames[layers]
@@ -496,6 +498,8 @@ def render_clip(pipe: Pipeline, clip: Path | bytes, style: str | None = None,
         margin = _geometry(info.size, options.analysis_side, options.padding)[2]
         likeness = pipe.likeness_estimator.measure(*_unpadded(frames[first], faces[first],
                                                               margin))
+    if not likeness.face:  # the face's proportions: the first frame's (geometry is pose-free)
+        likeness = likeness.replace(face=measure_face_geometry(faces[first]))
     face_id = face_part if face_part and face_part in index.ids["face"] else None
     if face_id is None:
         face_sims = index.vectors["face"] @ vectors[first]["face"]

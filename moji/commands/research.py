@@ -23,6 +23,14 @@ MOUTH_HELP = {
 }
 
 
+GEOMETRY_HELP = {
+    "images": "folder of the shared face photos (default ../shared/data/faces/images from the "
+              "repository)",
+    "cache": "landmarks cache .npz (default: $MOJI_DATA_DIR/train/geometry/landmarks.npz)",
+    "export": "where the norms are written (default pipeline/weights/face-geometry-v1.npz)",
+}
+
+
 def _add_config_options(parser: argparse.ArgumentParser, config: type,
                         helps: dict[str, str]) -> None:
     """One --option per field of a training Config dataclass."""
@@ -68,6 +76,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     _add_config_options(mouth, MouthConfig, MOUTH_HELP)
     mouth.set_defaults(func=cmd_train_mouth)
+
+    geometry = train_sub.add_parser(
+        "geometry", help="fit the face-geometry norms (the average face, each proportion's "
+                         "spread and expression correction) on the shared face photos",
+        description="Options are the fields of moji.train_geometry.Config. Reads every photo "
+                    "(landmarks cached), fits on the tuning people only and writes "
+                    "pipeline/weights/face-geometry-v1.npz.")
+    from moji.train_geometry import Config as GeometryConfig
+
+    _add_config_options(geometry, GeometryConfig, GEOMETRY_HELP)
+    geometry.set_defaults(func=cmd_train_geometry)
 
     vis = subparsers.add_parser("visualize", help="the embedding video: face, emoji, embeddings")
     vis.add_argument("video", type=Path)
@@ -115,6 +134,13 @@ def cmd_visualize(args: argparse.Namespace) -> int:
                        parser=args.parser, embedder_config=config, max_frames=args.max_frames,
                        analysis_fps=args.analysis_fps)
     print(report.summary())
+    return 0
+
+
+def cmd_train_geometry(args: argparse.Namespace) -> int:
+    from moji.train_geometry import Config, train
+
+    train(Config(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Config)}))
     return 0
 
 

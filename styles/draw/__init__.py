@@ -16,7 +16,7 @@ import pkgutil
 from .style import Style
 
 SHARED_MODULES = frozenset({"svg", "specs", "geometry", "style", "pack", "hair", "facial_hair",
-                            "headwear", "accessories"})
+                            "headwear", "accessories", "person"})
 
 
 def all_styles() -> list[Style]:

@@ -16,10 +16,8 @@ from .geometry import (
     MOUTH_Y,
     Head,
     Point,
-    brow_points,
     closed_lips,
     eye_lid_arc,
-    face_geom,
     mouth_geom,
     mouth_line,
     mouth_shape,
@@ -28,21 +26,33 @@ from .geometry import (
 )
 from .hair import hair_shapes
 from .headwear import headwear_shapes
+from .person import (
+    NEUTRAL,
+    Proportions,
+    brow_thickness,
+    lips,
+    mouth_spec,
+    nose,
+    outline,
+    person_brow_points,
+    person_face_geom,
+)
 from .specs import BrowsSpec, Eye, FaceSpec, MouthSpec
 from .style import Style, flat_pack_painter, likeness, pack_draws, pair_eyes
 from .svg import clip, ellipse, num, path, pt, smooth_closed, stroke
 
 
-def avatar_face(st: Style, spec: FaceSpec, pid: str) -> list[str]:
+def avatar_face(st: Style, spec: FaceSpec, pid: str, shape: Proportions = NEUTRAL) -> list[str]:
     """Neck, ears and face; a small nose and a faint cheek shade, no hair (a part of its own).
 
     The neck makes the sticker read as a person and gives long hair and beards something to
-    fall in front of; it stays narrow so that every hair part covers its sides.
+    fall in front of; it stays narrow so that every hair part covers its sides. With the
+    person's proportions (person.py) the outline, the ears and the nose are theirs.
     """
     p = st.p
     head = st.head
-    g = face_geom(spec)
-    face = smooth_closed(head.outline(spec))
+    g = person_face_geom(spec, shape)
+    face = smooth_closed(outline(head, spec, shape))
     chin = head.y(g.chin)
     neck_w = 34.0
     neck = (f"M{pt((CX - neck_w, chin - 40))}L{pt((CX - neck_w + 2, 296))}"
@@ -54,8 +64,11 @@ def avatar_face(st: Style, spec: FaceSpec, pid: str) -> list[str]:
         ears.append(ellipse((ex, ear_y), 12, 19, fill=p["skin"]))
         ears.append(ellipse((ex + sign * 2, ear_y + 1), 5, 10, fill=p["skin_shade"]))
     defs, url = clip(pid, face)
-    nose = path(
-        f"M{pt((CX - 6, 181))}Q{pt((CX, 186))} {pt((CX + 6, 181))}", **stroke(p["skin_shade"], 4.5)
+    nose_w, nose_down = nose(shape)
+    nose_y = 181 + nose_down
+    nose_d = path(
+        f"M{pt((CX - 6 * nose_w, nose_y))}Q{pt((CX, nose_y + 5))} {pt((CX + 6 * nose_w, nose_y))}",
+        **stroke(p["skin_shade"], 4.5),
     )
     cheeks = [ellipse((CX + s * 64, 186), 17, 10, fill=p["skin_shade"], opacity=0.22)
               for s in (-1, 1)]
@@ -67,13 +80,17 @@ def avatar_face(st: Style, spec: FaceSpec, pid: str) -> list[str]:
         f'<g clip-path="{url}">',
         *cheeks,
         "</g>",
-        nose,
+        nose_d,
     ]
 
 
-def avatar_mouth(st: Style, spec: MouthSpec, pid: str) -> list[str]:
-    """Coloured lips; open mouths show a dark inside, teeth and tongue."""
+def avatar_mouth(st: Style, spec: MouthSpec, pid: str,
+                 shape: Proportions = NEUTRAL) -> list[str]:
+    """Coloured lips; open mouths show a dark inside, teeth and tongue. The person's mouth
+    width and lip fullness (person.py) on the matched expression."""
     p = st.p
+    spec = mouth_spec(spec, shape)
+    upper, lower = lips(shape)
     if spec.pucker > 0.5:
         c = (CX, MOUTH_Y)
         return [
@@ -85,7 +102,8 @@ def avatar_mouth(st: Style, spec: MouthSpec, pid: str) -> list[str]:
         # Filled lips in palette "lips" (recoloured from the photo: lipstick shows), and a
         # thin line where they meet.
         return [
-            path(closed_lips(m), fill=p["lips"], stroke=p["lips"], stroke_width=2,
+            path(closed_lips(m, 6 * upper, 7 * lower), fill=p["lips"], stroke=p["lips"],
+                 stroke_width=2,
                  stroke_linejoin="round"),
             path(mouth_line(m), **stroke(p["mouth"], 2.5)),
         ]
@@ -110,7 +128,8 @@ def avatar_mouth(st: Style, spec: MouthSpec, pid: str) -> list[str]:
         f'<g clip-path="{url}">',
         *inner,
         "</g>",
-        path(d, fill="none", stroke=p["lips"], stroke_width=6, stroke_linejoin="round"),
+        path(d, fill="none", stroke=p["lips"], stroke_width=num(6 * (upper + lower) / 2),
+             stroke_linejoin="round"),
     ]
     if spec.tongue >= 0.5:
         t = tongue_path(m, 24 * spec.tongue)
@@ -176,12 +195,15 @@ def avatar_eye(st: Style, eye: Eye, c: Point, pid: str, side: str) -> list[str]:
     ]
 
 
-def avatar_brows(st: Style, spec: BrowsSpec, pid: str) -> list[str]:
-    """Tapered brows, darker than the hair so that raised brows stay visible against it."""
+def avatar_brows(st: Style, spec: BrowsSpec, pid: str,
+                 shape: Proportions = NEUTRAL) -> list[str]:
+    """Tapered brows, darker than the hair so that raised brows stay visible against it; at
+    the person's thickness, arch and place (person.py)."""
     out = []
+    thick = brow_thickness(shape)
     for side in ("left", "right"):
-        o, k, i = brow_points(spec, side, lift=0.45)
-        out.append(path(tapered_brow(o, k, i, 3.5, 9), fill=st.p["brow"]))
+        o, k, i = person_brow_points(spec, side, 0.45, shape)
+        out.append(path(tapered_brow(o, k, i, 3.5 * thick, 9 * thick), fill=st.p["brow"]))
     return out
 
 

@@ -11,7 +11,6 @@ from .geometry import (
     Point,
     almond,
     brow_control,
-    brow_points,
     eye_lid_arc,
     kiss_path,
     lidded_ellipse,
@@ -22,15 +21,18 @@ from .geometry import (
 )
 from .hair import hair_shapes
 from .headwear import headwear_shapes
+from .person import NEUTRAL, Proportions, brow_thickness, mouth_spec, outline, person_brow_points
 from .specs import HAIR_BY_SLUG, BrowsSpec, Eye, FaceSpec, MouthSpec
 from .style import Style, flat_pack_painter, likeness, pack_draws, pair_eyes
 from .svg import clip, ellipse, num, path, pt, smooth_closed, stroke
 
 
-def classic_face(st: Style, spec: FaceSpec, pid: str) -> list[str]:
-    """Flat yellow face with a radial light-to-shade overlay for a soft, rounded look."""
+def classic_face(st: Style, spec: FaceSpec, pid: str,
+                 shape: Proportions = NEUTRAL) -> list[str]:
+    """Flat yellow face with a radial light-to-shade overlay for a soft, rounded look; the
+    person's outline (person.py)."""
     p = st.p
-    d = smooth_closed(st.head.outline(spec))
+    d = smooth_closed(outline(st.head, spec, shape))
     gid = f"{pid}-shade"
     return [
         f'<defs><radialGradient id="{gid}" cx="0.42" cy="0.36" r="0.72">'
@@ -44,12 +46,14 @@ def classic_face(st: Style, spec: FaceSpec, pid: str) -> list[str]:
     ]
 
 
-def classic_mouth(st: Style, spec: MouthSpec, pid: str) -> list[str]:
-    """Dark brown mouth: a bold line when closed, a filled shape with teeth when open."""
+def classic_mouth(st: Style, spec: MouthSpec, pid: str,
+                  shape: Proportions = NEUTRAL) -> list[str]:
+    """Dark brown mouth: a bold line when closed, a filled shape with teeth when open; at the
+    person's mouth width (person.py)."""
     p = st.p
     if spec.pucker > 0.5:
         return [path(kiss_path(), **stroke(p["line"], 8))]
-    m = mouth_geom(spec)
+    m = mouth_geom(mouth_spec(spec, shape))
     if not m.is_open:
         return [path(mouth_line(m), **stroke(p["line"], 9))]
     d = mouth_shape(m)
@@ -109,13 +113,15 @@ def classic_eye(st: Style, eye: Eye, c: Point, pid: str, side: str) -> list[str]
     return [ellipse(c, 12, 7 + 15 * eye.open, fill=line)]
 
 
-def classic_brows(st: Style, spec: BrowsSpec, pid: str) -> list[str]:
-    """Bold round-capped brown strokes."""
+def classic_brows(st: Style, spec: BrowsSpec, pid: str,
+                  shape: Proportions = NEUTRAL) -> list[str]:
+    """Bold round-capped brown strokes, at the person's thickness, arch and place."""
     out = []
+    width = 8 * brow_thickness(shape)
     for side in ("left", "right"):
-        o, k, i = brow_points(spec, side)
+        o, k, i = person_brow_points(spec, side, 1.0, shape)
         c = brow_control(o, k, i)
-        out.append(path(f"M{pt(o)}Q{pt(c)} {pt(i)}", **stroke(st.p["line"], 8)))
+        out.append(path(f"M{pt(o)}Q{pt(c)} {pt(i)}", **stroke(st.p["line"], width)))
     return out
 
 

@@ -10,8 +10,8 @@ from .geometry import (
     Head,
     Point,
     almond,
-    brow_points,
     eye_lid_arc,
+    face_geom,
     kiss_path,
     lidded_ellipse,
     mouth_geom,
@@ -23,40 +23,68 @@ from .geometry import (
 from .hair import hair_shapes
 from .headwear import headwear_shapes
 from .pack import Mark
+from .person import (
+    NEUTRAL,
+    Proportions,
+    brow_thickness,
+    lips,
+    mouth_spec,
+    nose,
+    outline,
+    person_brow_points,
+    person_face_geom,
+)
 from .specs import BrowsSpec, Eye, FaceSpec, MouthSpec
 from .style import HAND_EDGE, Style, likeness, pack_draws, pair_eyes
 from .svg import clip, ellipse, num, path, pt, smooth_closed, stroke
 
 
-def lineart_face(st: Style, spec: FaceSpec, pid: str) -> list[str]:
-    """White head with an ink outline, a nose hook and hatched cheeks."""
+def lineart_face(st: Style, spec: FaceSpec, pid: str,
+                 shape: Proportions = NEUTRAL) -> list[str]:
+    """White head with an ink outline, a nose hook and hatched cheeks; the person's outline
+    and nose (person.py)."""
     p = st.p
-    d = smooth_closed(st.head.outline(spec))
+    d = smooth_closed(outline(st.head, spec, shape))
     out = [path(d, fill=p["skin"], stroke=p["line"], stroke_width=7, stroke_linejoin="round")]
+    w, down = nose(shape)
     out.append(
         path(
-            f"M{pt((CX + 2, 158))}Q{pt((CX - 9, 182))} {pt((CX - 4, 186))}Q{pt((CX + 2, 189))} "
-            f"{pt((CX + 8, 186))}",
+            f"M{pt((CX + 2, 158))}Q{pt((CX - 9 * w, 182 + down))} {pt((CX - 4 * w, 186 + down))}"
+            f"Q{pt((CX + 2, 189 + down))} {pt((CX + 8 * w, 186 + down))}",
             **stroke(p["line"], 4),
         )
     )
+    # The hatched cheeks move out (in) with half the person's wider (narrower) face.
+    inset = 70.0
+    if shape.measured:
+        inset += 0.5 * st.head.scale * (person_face_geom(spec, shape).hw
+                                        - face_geom(FaceSpec("", (), 0.5, 0.5)).hw)
     for sign in (-1, 1):
-        x0 = CX + sign * 70
+        x0 = CX + sign * inset
         for k in range(3):
             x = x0 + k * 8 - 8
             out.append(path(f"M{pt((x - 4, 190))}L{pt((x + 4, 176))}", **stroke(p["line"], 3)))
     return out
 
 
-def lineart_mouth(st: Style, spec: MouthSpec, pid: str) -> list[str]:
-    """Ink mouth: a line when closed, a black opening with white teeth when open."""
+def lineart_mouth(st: Style, spec: MouthSpec, pid: str,
+                  shape: Proportions = NEUTRAL) -> list[str]:
+    """Ink mouth: a line when closed, a black opening with white teeth when open. The
+    person's mouth width (person.py); full lips draw a bolder line and a lower-lip mark."""
     p = st.p
     if spec.pucker > 0.5:
         return [path(kiss_path(), **stroke(p["line"], 6))]
+    spec = mouth_spec(spec, shape)
+    upper, lower = lips(shape)
     m = mouth_geom(spec)
     if not m.is_open:
         # Short ticks at the corners, the usual cartoonist's dimples.
-        out = [path(mouth_line(m), **stroke(p["line"], 6))]
+        out = [path(mouth_line(m), **stroke(p["line"], 6 * (upper + lower) / 2))]
+        if lower > 1.2:  # a full lower lip: its shadow, a short stroke under the middle
+            y = m.chord_y + m.upper + 8 + 6 * (lower - 1)
+            half = 0.35 * m.half_width
+            out.append(path(f"M{pt((m.centre_x - half, y))}Q{pt((m.centre_x, y + 3))} "
+                            f"{pt((m.centre_x + half, y))}", **stroke(p["line"], 3.5)))
         if spec.smile >= 0.6:
             for corner, sign in ((m.left, -1), (m.right, 1)):
                 a = (corner[0] + sign * 2, corner[1] - 6)
@@ -125,12 +153,14 @@ def lineart_eye(st: Style, eye: Eye, c: Point, pid: str, side: str) -> list[str]
     ]
 
 
-def lineart_brows(st: Style, spec: BrowsSpec, pid: str) -> list[str]:
-    """Thin tapered ink brows."""
+def lineart_brows(st: Style, spec: BrowsSpec, pid: str,
+                  shape: Proportions = NEUTRAL) -> list[str]:
+    """Thin tapered ink brows, at the person's thickness, arch and place (person.py)."""
     out = []
+    thick = brow_thickness(shape)
     for side in ("left", "right"):
-        o, k, i = brow_points(spec, side, lift=0.45)
-        out.append(path(tapered_brow(o, k, i, 3, 8), fill=st.p["line"]))
+        o, k, i = person_brow_points(spec, side, 0.45, shape)
+        out.append(path(tapered_brow(o, k, i, 3 * thick, 8 * thick), fill=st.p["line"]))
     return out
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .geometry import EYE_CENTRES, Head, Shapes
+from .geometry import Head, Shapes
 from .pack import Mark, extras_marks, eyes_marks, mouth_marks
+from .person import NEUTRAL, Proportions, eye_centre, eye_transform
 from .specs import Eye, EyesSpec, MouthSpec, PackSpec, PartSpec
 from .svg import path, stroke
 
@@ -15,8 +16,10 @@ LAYER_BACK = "<!-- layer: back -->"
 LAYER_FRONT = "<!-- layer: front -->"
 
 # A drawing function gets the style, the variant and the part id (to prefix internal ids
-# such as gradients and clip paths) and returns the SVG elements of the part body.
-Draw = Callable[["Style", PartSpec, str], list[str]]
+# such as gradients and clip paths) and returns the SVG elements of the part body. Those of the
+# face, eyes, brows and mouth also take the person's proportions (person.Proportions; left
+# out, the template): person.redraw calls them so.
+Draw = Callable[..., list[str]]
 # A painter turns one role-tagged shape (see geometry.Shapes) into SVG elements.
 Painter = Callable[[str, str], list[str]]
 # A pack painter turns one pack Mark of a kind (eyes, mouth, extras) into SVG elements.
@@ -66,12 +69,18 @@ def layered(shapes: Shapes, paint: Painter) -> list[str]:
 def pair_eyes(
     draw_eye: Callable[[Style, Eye, tuple[float, float], str, str], list[str]],
 ) -> Draw:
-    """Turn a one-eye drawing function into a part drawing function for both eyes."""
+    """Turn a one-eye drawing function into a part drawing function for both eyes; with the
+    person's proportions, each eye is drawn at their spacing and scaled and tilted to their
+    eye's size, height and slant (person.eye_transform), whatever the style draws."""
 
-    def draw(st: Style, spec: PartSpec, pid: str) -> list[str]:
+    def draw(st: Style, spec: PartSpec, pid: str, shape: Proportions = NEUTRAL) -> list[str]:
         assert isinstance(spec, EyesSpec)
-        out = draw_eye(st, spec.left, EYE_CENTRES["left"], pid, "left")
-        return out + draw_eye(st, spec.right, EYE_CENTRES["right"], pid, "right")
+        out = []
+        for side, eye in (("left", spec.left), ("right", spec.right)):
+            elements = draw_eye(st, eye, eye_centre(side, shape), pid, side)
+            transform = eye_transform(side, shape)
+            out += [f'<g transform="{transform}">', *elements, "</g>"] if transform else elements
+        return out
 
     return draw
 
