@@ -211,7 +211,8 @@ def draw_identity(likeness: Likeness, face_part: str | None = None,
     if "glasses" in parts:  # drawn as asked, whatever the person wears
         likeness = likeness.replace(glasses=parts["glasses"].tag)
     _add_likeness_parts(chosen_style, matches, likeness)
-    chosen = {kind: chosen_style.part(m.part_id) for kind, m in matches.items()}
+    chosen = personal_parts(chosen_style, {kind: chosen_style.part(m.part_id)
+                                           for kind, m in matches.items()}, likeness)
     svg = compose_svg(chosen_style, chosen, likeness.skin_rgb, likeness=likeness)
     timer.lap("compose")
     png = render_sticker(chosen_style, chosen, likeness.skin_rgb, size=size, likeness=likeness)
