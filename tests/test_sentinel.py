@@ -262,3 +262,90 @@ def test_failover_mid_burst_30_photos(api, tmp_path):
     all within 120 s."""
     _failover_run(api, tmp_path, photos_count=30, kill_after=10, first_user=7100,
                   min_stickers=27)
+
+
+# --- the claims a failover can lose (a real Redis of the test's own) ---------------------------
+
+@pytest.fixture(scope="module")
+def own_redis():
+    from botkit import RedisServer
+
+    server = RedisServer()
+    yield server
+    server.close()
+
+
+def _request(message_id: int):  # noqa: ANN202
+    from worker.jobs import StickerRequest
+
+    return StickerRequest(chat_id=42, user_id=42, message_id=message_id, file_id="f",
+                          file_unique_id=f"u{message_id}", style="classic")
+
+
+def _store(own_redis):  # noqa: ANN001, ANN202
+    from bot.store import Store
+    from worker.config import Settings
+
+    return Store(Settings(token="1:x", redis_url=own_redis.url), connection=own_redis.client)
+
+
+def test_the_notice_takes_the_answer_only_when_no_worker_has_it(own_redis):
+    from worker.config import Keys
+
+    store, client = _store(own_redis), own_redis.client
+    free, held, done = _request(1), _request(2), _request(3)
+    client.set(Keys.delivery(42, 2, "classic"), "job-2:4:abc")  # a worker is answering it
+    client.set(Keys.done(42, 3, "classic"), "sticker")  # answered already
+    assert store.claim_notice(free) is True
+    assert client.get(Keys.done(42, 1, "classic")) == b"told"
+    assert client.get(Keys.delivery(42, 1, "classic")).startswith(b"sent:")
+    assert store.claim_notice(free) is False  # once
+    assert store.claim_notice(held) is False and store.claim_notice(done) is False
+    assert client.get(Keys.delivery(42, 2, "classic")) == b"job-2:4:abc"
+
+
+def test_a_job_after_the_notice_sends_nothing(own_redis):
+    from types import SimpleNamespace
+
+    from worker import jobs
+    from worker.config import Settings
+
+    store = _store(own_redis)
+    req = _request(4)
+    assert store.claim_notice(req) is True
+    rt = SimpleNamespace(redis=own_redis.client,
+                         settings=Settings(token="1:x", redis_url=own_redis.url))
+    assert jobs._claim_delivery(rt, req) is None  # the job counts the photo answered
+
+
+def test_a_claim_lost_in_a_failover_is_taken_again_unless_done(own_redis):
+    from types import SimpleNamespace
+
+    from worker import jobs
+    from worker.config import Keys, Settings
+
+    rt = SimpleNamespace(redis=own_redis.client,
+                         settings=Settings(token="1:x", redis_url=own_redis.url))
+    req = _request(5)
+    token = jobs._claim_delivery(rt, req)
+    own_redis.client.delete(Keys.delivery(42, 5, "classic"))  # what the new primary lacks
+    jobs._hand_over(rt, req, token)  # no DeliveryTaken: nobody else holds it
+    assert own_redis.client.get(Keys.delivery(42, 5, "classic")) == (jobs.SENT + token).encode()
+    other = _request(6)
+    token = jobs._claim_delivery(rt, other)
+    own_redis.client.set(Keys.delivery(42, 6, "classic"), "someone-else")
+    with pytest.raises(jobs.DeliveryTaken):
+        jobs._hand_over(rt, other, token)
+
+
+def test_an_enqueue_cut_short_is_reported_as_maybe_queued(own_redis, monkeypatch):
+    from bot.store import MaybeQueued
+
+    store = _store(own_redis)
+
+    def primary_died(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise redis.ConnectionError("Connection closed by server.")
+
+    monkeypatch.setattr(store.queue, "enqueue", primary_died)
+    with pytest.raises(MaybeQueued):
+        store.submit(_request(7))
