@@ -43,7 +43,7 @@ from worker.packs import CALLBACK_MAKE, PackRequest
 from . import inline, style_names
 from .keyboards import LANGUAGE_PREFIX, STYLE_PREFIX, language_keyboard, markup, style_keyboard
 from .previews import preview_sheet, sheet_key
-from .store import Store
+from .store import MaybeQueued, Store
 
 log = logging.getLogger(__name__)
 
@@ -613,6 +613,16 @@ async def make_sticker(update: Update, context: ContextTypes.DEFAULT_TYPE,
                              language=i18n.current(), media=media,
                              all_faces=all_faces and media == "photo")
         result = await asyncio.to_thread(store.submit, req, target.media_group_id)
+    except MaybeQueued as exc:  # the job may be queued: it answers, or the notice does
+        log.warning("photo in chat %s may not be queued: %s", chat.id, exc)
+        try:
+            told = await asyncio.to_thread(store.claim_notice, req)
+        except RedisError as again:  # Redis stays away: the job is most likely lost
+            log.warning("photo in chat %s: no answer could be claimed: %s", chat.id, again)
+            told = True
+        if told:
+            await target.reply_text(_(TROUBLE))
+        return
     except RedisError as exc:  # Redis restarting: nothing was queued, so say so
         log.warning("photo in chat %s not queued: %s", chat.id, exc)
         await target.reply_text(_(TROUBLE))

@@ -7,19 +7,44 @@ Plain synchronous functions (redis-py and RQ are synchronous); handlers call the
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.callbacks import Callback
 from rq.worker_registration import WORKERS_BY_QUEUE_KEY
 
 from worker import identity
-from worker.config import Keys, Settings, redis_connection
+from worker.config import Keys, Settings, redis_connection, replica_wait_ms, wait_for_replica
 from worker.jobs import INLINE_MAX, IdentityRequest, StickerRequest
 from worker.packs import PackRequest
+
+log = logging.getLogger(__name__)
+
+
+class MaybeQueued(RedisError):
+    """Redis failed after the photo's job may have been queued (e.g. its primary died during a
+    failover): whether the job exists is unknown. The handler then answers through
+    Store.claim_notice, so that the photo gets the job's answer or the notice, never both."""
+
+
+# The notice "send it again" takes the photo's answer, unless a worker holds or has given it:
+# the delivery claim as "sent:" (a worker that finds it counts the photo answered) and the done
+# mark (a job that starts later finds it and sends nothing; on_failure does not tell again).
+_CLAIM_NOTICE = """
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return 0
+end
+if redis.call('SET', KEYS[1], 'sent:notice', 'NX', 'EX', ARGV[1]) then
+  redis.call('SET', KEYS[2], 'told', 'EX', ARGV[1])
+  return 1
+end
+return 0
+"""
 
 
 @dataclass
@@ -133,17 +158,33 @@ class Store:
         refused = self._refusal(req.user_id, member, None, queued=queued)
         if refused:
             return refused
-        submission = self._enqueue(req.user_id, "worker.jobs.make_sticker", req.to_dict(),
-                                   queued, f"sticker chat={req.chat_id} msg={req.message_id} "
-                                   f"style={req.answer_style}")
-        # an edit of this message tells a new caption from a new photo by this (edited_photo)
-        seen = Keys.seen(req.chat_id, req.message_id)
-        with self.redis.pipeline(transaction=False) as pipe:
-            pipe.set(seen, req.file_unique_id, ex=2 * 24 * 3600)
-            if req.chat_type == "private":  # a key named after the person: /forget drops it
-                identity.remember_keys(pipe, req.user_id, [seen], self.settings.cache_ttl)
-            pipe.execute()
+        try:
+            submission = self._enqueue(req.user_id, "worker.jobs.make_sticker", req.to_dict(),
+                                       queued, f"sticker chat={req.chat_id} "
+                                       f"msg={req.message_id} style={req.answer_style}")
+            # an edit of this message tells a new caption from a new photo by this
+            seen = Keys.seen(req.chat_id, req.message_id)
+            with self.redis.pipeline(transaction=False) as pipe:
+                pipe.set(seen, req.file_unique_id, ex=2 * 24 * 3600)
+                if req.chat_type == "private":  # a key named after the person: /forget drops it
+                    identity.remember_keys(pipe, req.user_id, [seen], self.settings.cache_ttl)
+                pipe.execute()
+        except MaybeQueued:
+            raise
+        except RedisError as exc:  # after the enqueue was sent: the job may exist
+            raise MaybeQueued(str(exc)) from exc
         return submission
+
+    def claim_notice(self, req: StickerRequest, patience: float = 30.0) -> bool:
+        """Take the photo's answer for the "send it again" notice, unless a worker has it
+        (True: send the notice; False: the job answers). Waits up to `patience` seconds for
+        Redis (a failover takes a few) and raises RedisError when it stays away."""
+        from worker.jobs import _with_redis
+
+        keys = (Keys.delivery(req.chat_id, req.message_id, req.answer_style),
+                Keys.done(req.chat_id, req.message_id, req.answer_style))
+        return bool(_with_redis(self.redis.eval, _CLAIM_NOTICE, 2, *keys, 24 * 3600,
+                                patience=patience))
 
     def edited_photo(self, chat_id: int, message_id: int, file_unique_id: str) -> str:
         """An edited message with an image: "same" (only its caption changed, or it was never
@@ -236,11 +277,17 @@ class Store:
             on_failure=Callback("worker.jobs.on_failure"),
             description=description,
         )
+        wait_ms = replica_wait_ms(s.redis_url)
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.hincrby(Keys.counters, "jobs", 1)
             # the job's record holds the person's ids (and a photo's file_id): /forget drops it
             identity.remember_keys(pipe, user_id, [f"job:{job.id}"], s.cache_ttl)
-            pipe.execute()
+            # with Sentinel: the job reaches a replica before the person hears "queued", so a
+            # failover now does not lose an accepted photo (worker.config.wait_for_replica)
+            wait_for_replica(pipe, wait_ms)
+            results = pipe.execute()
+        if wait_ms and results[-1] < 1:
+            log.warning("job %s: no replica acknowledged it within %d ms", job.id, wait_ms)
         return Submission("queued", job_id=job.id, ahead=queued)
 
     def record_cached(self, req: StickerRequest, entry: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ trained on CelebAMask-HQ, whose images are for non-commercial research only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +123,47 @@ class BiSeNetParser:
             logits = F.interpolate(logits, size=frames.shape[1:3], mode="bilinear",
                                    align_corners=False)
             return logits.argmax(1).to(self._torch.uint8).cpu().numpy()
+
+    def parse_many(self, images: Sequence[np.ndarray], size: int | None = None,
+                   batch: int = 16) -> list[np.ndarray]:
+        """Square uint8 RGB crops (each (S, S, 3); sizes may differ) -> their (S, S) uint8
+        BiSeNet class maps, in order, with one forward pass per `batch` crops of a size.
+
+        The batched entry point: a worker parses the faces of a photo (and of the jobs at hand)
+        together, which is what makes a GPU pay (one launch per batch, not per face). `size`:
+        the network's input side (default 512, the checkpoint's; the likeness parses at 384:
+        the network is fully convolutional). Each crop's map equals parsing it alone (up to
+        float rounding: tests/test_gpu.py)."""
+        import torch.nn.functional as F
+
+        side = int(size or self.transforms.resize or 512)
+        out: list[np.ndarray | None] = [None] * len(images)
+        by_shape: dict[tuple[int, ...], list[int]] = {}
+        for i, image in enumerate(images):
+            if image.ndim != 3 or image.shape[0] != image.shape[1] or image.shape[2] != 3:
+                raise ValueError(f"expected square (S, S, 3) RGB crops, got {image.shape}")
+            by_shape.setdefault(image.shape, []).append(i)
+        with self._torch.inference_mode():
+            for shape, members in by_shape.items():
+                for start in range(0, len(members), batch):
+                    chunk = members[start:start + batch]
+                    stack = np.stack([images[i] for i in chunk])
+                    x = self.transforms(stack, self.device)
+                    if x.shape[-1] != side:
+                        x = F.interpolate(x, size=(side, side), mode="bilinear",
+                                          align_corners=False)
+                    logits = self.model.parse(x.contiguous(memory_format=self._torch.channels_last))
+                    if logits.shape[-1] != shape[0]:
+                        logits = F.interpolate(logits, size=shape[:2], mode="bilinear",
+                                               align_corners=False)
+                    labels = logits.argmax(1).to(self._torch.uint8).cpu().numpy()
+                    for i, label in zip(chunk, labels, strict=True):
+                        out[i] = label
+        return out  # type: ignore[return-value]
+
+    def masks_many(self, frames: Sequence[np.ndarray]) -> list[dict[str, np.ndarray]]:
+        """Aligned 306x306 faces -> their part masks (as `masks`), parsed in batches."""
+        return [labels_to_masks(labels) for labels in self.parse_many(frames)]
 
     def masks(self, aligned: AlignedFace, frame: np.ndarray | None = None
               ) -> dict[str, np.ndarray]:

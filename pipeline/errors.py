@@ -19,6 +19,7 @@ ERROR_CODES = {
     "weights_missing": "Model weights are missing.",
     "style_invalid": "A style pack is broken.",
     "bad_likeness": "A likeness names a trait Moji does not know.",
+    "bad_device": "MOJI_DEVICE names a device that is not there (cuda without a GPU).",
 }
 
 

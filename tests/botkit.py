@@ -17,6 +17,7 @@ from pathlib import Path
 import redis
 
 from moji.localapi import marked_photo
+from worker.config import redis_connection
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -179,7 +180,7 @@ class Service:
         from rq import Worker
 
         deadline = time.monotonic() + timeout
-        conn = redis.Redis.from_url(self.env["REDIS_URL"])
+        conn = redis_connection(self.env["REDIS_URL"])
         while time.monotonic() < deadline:
             alive = [w for w in self.workers if w.poll() is None]
             pids = {w.pid for w in Worker.all(connection=conn)}
@@ -205,7 +206,7 @@ class Service:
     def busy_worker_pids(self) -> list[int]:
         from rq import Worker
 
-        conn = redis.Redis.from_url(self.env["REDIS_URL"])
+        conn = redis_connection(self.env["REDIS_URL"])
         return [w.pid for w in Worker.all(connection=conn)
                 if w.get_state() == "busy" and any(p.pid == w.pid and p.poll() is None
                                                    for p in self.workers)]
@@ -226,7 +227,7 @@ class Service:
         counts the queue must not count what an earlier test left behind."""
         from rq import Queue
 
-        conn = redis.Redis.from_url(self.env["REDIS_URL"])
+        conn = redis_connection(self.env["REDIS_URL"])
         q = Queue(queue, connection=conn)
         if not eventually(lambda: not q.count and not q.scheduled_job_registry.count
                           and not self.busy_worker_pids(), timeout=timeout):

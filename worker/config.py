@@ -4,7 +4,8 @@ The bot and the workers read the same variables, so one `.env` configures both:
 
 - TELEGRAM_BOT_TOKEN: the bot's token (required).
 - REDIS_URL: where the queue lives (default redis://localhost:6379/0; `moji run` starts an
-  embedded Redis when it is unset).
+  embedded Redis when it is unset), or redis+sentinel://HOST:PORT,HOST:PORT/NAME/DB to find the
+  primary through Sentinel (docs/deployment-sentinel.md; MOJI_REPLICA_WAIT_MS).
 - TELEGRAM_BASE_URL, TELEGRAM_BASE_FILE_URL: the Bot API server (default: the official one). The
   token is appended, or put where `{token}` stands.
 - ADMIN_IDS: comma-separated Telegram user ids allowed to run /stats.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 OFFICIAL_BASE_URL = "https://api.telegram.org/bot"
 OFFICIAL_BASE_FILE_URL = "https://api.telegram.org/file/bot"
@@ -225,10 +227,115 @@ class Keys:
     counters = "moji:stats:counters"  # hash: jobs, stickers, cached, failed, lost, rejected, ...
 
 
+SENTINEL_SCHEME = "redis+sentinel"
+
+
+@dataclass(frozen=True)
+class SentinelTarget:
+    """Where a `redis+sentinel://` URL points: the sentinels, the primary's service name (as
+    in sentinel.conf's `sentinel monitor NAME ...`), the database and the primary's password."""
+
+    sentinels: tuple[tuple[str, int], ...]
+    service: str
+    db: int = 0
+    password: str | None = field(default=None, repr=False)
+    sentinel_password: str | None = field(default=None, repr=False)
+
+
+def parse_sentinel_url(url: str) -> SentinelTarget:
+    """`redis+sentinel://[:PASSWORD@]HOST:PORT,HOST:PORT,.../NAME/DB[?sentinel_password=...]`
+    -> SentinelTarget. The port defaults to 26379 and DB to 0; PASSWORD is the primary's
+    (requirepass), sentinel_password the sentinels' own when they have one."""
+    from urllib.parse import parse_qs, unquote
+
+    scheme, sep, rest = url.partition("://")
+    if scheme != SENTINEL_SCHEME or not sep:
+        raise ConfigError(f"not a {SENTINEL_SCHEME}:// URL: {redact_url(url)}")
+    rest, _, query = rest.partition("?")
+    hosts, _, path = rest.partition("/")
+    password = None
+    if "@" in hosts:
+        auth, _, hosts = hosts.rpartition("@")
+        password = unquote(auth.partition(":")[2] if ":" in auth else auth) or None
+    sentinels = []
+    for part in hosts.split(","):
+        host, _, port = part.strip().rpartition(":") if ":" in part else (part.strip(), "", "")
+        host = host.strip("[]")
+        if not host:
+            raise ConfigError(f"REDIS_URL names an empty sentinel host: {redact_url(url)}")
+        try:
+            sentinels.append((host, int(port) if port else 26379))
+        except ValueError:
+            raise ConfigError(f"REDIS_URL: {part!r} is not HOST:PORT") from None
+    names = [p for p in path.split("/") if p]
+    if not names:
+        raise ConfigError("REDIS_URL must name the primary after the sentinels, as in "
+                          "redis+sentinel://s1:26379,s2:26379,s3:26379/mymaster/0")
+    if len(names) > 2:
+        raise ConfigError(f"REDIS_URL has too many parts after the sentinels: "
+                          f"{redact_url(url)} (expected /NAME/DB)")
+    try:
+        db = int(names[1]) if len(names) == 2 else 0
+    except ValueError:
+        raise ConfigError(f"REDIS_URL's database must be a number, not {names[1]!r}") from None
+    options = parse_qs(query)
+    sentinel_password = (options.get("sentinel_password") or [None])[0]
+    return SentinelTarget(tuple(sentinels), unquote(names[0]), db, password, sentinel_password)
+
+
+def is_sentinel_url(url: str) -> bool:
+    return url.startswith(SENTINEL_SCHEME + "://")
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password, if any, replaced by *** (for logs and error messages)."""
+    import re
+
+    return re.sub(r"(://[^/@]*?:)[^/@]*@", r"\1***@", url)
+
+
+def replica_wait_ms(url: str) -> int:
+    """How long a write that must survive a failover waits for a replica's acknowledgement
+    (`WAIT 1 <ms>`): MOJI_REPLICA_WAIT_MS, by default 1000 ms with Sentinel and 0 (no WAIT)
+    with a single Redis, which has no replica to wait for. See docs/deployment-sentinel.md."""
+    default = 1000 if is_sentinel_url(url) else 0
+    return max(0, _int("MOJI_REPLICA_WAIT_MS", default))
+
+
+def wait_for_replica(pipe: Any, wait_ms: int) -> None:
+    """Queue `WAIT 1 wait_ms` on a (non-transactional) pipeline after its writes.
+
+    Why here and not after every write: WAIT makes the primary hold the reply until a replica
+    has every write made so far (replication is one ordered stream, so that also covers the
+    writes other connections made before, e.g. RQ's enqueue). It is put where losing a write
+    in a failover would break "one answer per photo": the bot's enqueue (else an accepted
+    photo's job could vanish: silence) and a worker's hand-over of the delivery claim (else a
+    retry on the new primary would not see that the sticker went out: two answers). Redis
+    replicates asynchronously, so WAIT narrows the window to a replica that falls more than
+    `wait_ms` behind at that moment; it does not make Redis synchronous."""
+    if wait_ms > 0:
+        pipe.execute_command("WAIT", 1, wait_ms)
+
+
 def redis_connection(url: str):  # -> redis.Redis
-    """A Redis client for a redis:// or unix:// URL (RQ needs bytes responses, so no decoding)."""
+    """The one place that connects to Redis: a redis://, rediss:// or unix:// URL, or a
+    `redis+sentinel://` URL (parse_sentinel_url) whose client asks the sentinels where the
+    primary is and follows a failover (redis-py's Sentinel(...).master_for). RQ needs bytes
+    responses, so no decoding."""
     import redis
 
+    if is_sentinel_url(url):
+        from redis.sentinel import Sentinel
+
+        target = parse_sentinel_url(url)
+        sentinel_kwargs = {"socket_connect_timeout": 2, "socket_timeout": 2}
+        if target.sentinel_password:
+            sentinel_kwargs["password"] = target.sentinel_password
+        sentinel = Sentinel(list(target.sentinels), sentinel_kwargs=sentinel_kwargs,
+                            socket_connect_timeout=5, socket_keepalive=True)
+        # no socket_timeout: RQ's workers block on BLPOP for longer than any sensible one
+        return sentinel.master_for(target.service, db=target.db, password=target.password,
+                                   health_check_interval=30)
     if url.startswith("unix://"):
         return redis.Redis.from_url(url, health_check_interval=30)
     return redis.Redis.from_url(url, health_check_interval=30, socket_keepalive=True)

@@ -434,10 +434,16 @@ class DeliveryTaken(Exception):
     """Another execution has taken this photo's answer over: this one must not send it."""
 
 
-# Compare and set: the claim becomes ARGV[3] only while it is ARGV[1] or ARGV[2].
+# Compare and set: the claim becomes ARGV[3] only while it is ARGV[1] or ARGV[2], or missing
+# while the photo is not done (KEYS[2]): a claim that vanished was lost with a Redis primary
+# that died before its replica had it (a failover); no other execution holds it (one would
+# have set its own token), so this one may hold it again.
 _SWAP_CLAIM = """
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return 0
+end
 local held = redis.call('GET', KEYS[1])
-if held == ARGV[1] or held == ARGV[2] then
+if held == false or held == ARGV[1] or held == ARGV[2] then
   redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
   return 1
 end
@@ -448,10 +454,26 @@ SENT = "sent:"  # a claim whose answer may have reached Telegram
 
 
 def _swap_claim(rt: Any, req: StickerRequest, expected: tuple[str, str], new: str,
-                patience: float = REDIS_PATIENCE_S) -> bool:
+                patience: float = REDIS_PATIENCE_S, replicate: bool = False) -> bool:
+    """Compare and set the photo's delivery claim (_SWAP_CLAIM). With `replicate`, wait for a
+    replica to have the new claim before going on (worker.config.wait_for_replica)."""
+    from .config import replica_wait_ms, wait_for_replica
+
     key = Keys.delivery(req.chat_id, req.message_id, req.answer_style)
-    return bool(_with_redis(rt.redis.eval, _SWAP_CLAIM, 1, key, *expected, new, CLAIM_TTL_S,
-                            patience=patience))
+    done_key = Keys.done(req.chat_id, req.message_id, req.answer_style)
+    wait_ms = replica_wait_ms(rt.settings.redis_url) if replicate else 0
+
+    def swap() -> Any:
+        with rt.redis.pipeline(transaction=False) as pipe:
+            pipe.eval(_SWAP_CLAIM, 2, key, done_key, *expected, new, CLAIM_TTL_S)
+            wait_for_replica(pipe, wait_ms)
+            results = pipe.execute()
+        if wait_ms and results[0] and results[-1] < 1:
+            log.warning("chat %s message %s: no replica acknowledged the delivery claim within "
+                        "%d ms", req.chat_id, req.message_id, wait_ms)
+        return results[0]
+
+    return bool(_with_redis(swap, patience=patience))
 
 
 def _claim_delivery(rt: Any, req: StickerRequest) -> str | None:
@@ -504,7 +526,9 @@ def _hand_over(rt: Any, req: StickerRequest, token: str) -> None:
     execution has taken the claim over; a Redis error (after a few seconds) abandons the
     upload undelivered, and the job's retry answers."""
     sent = SENT + token
-    if not _swap_claim(rt, req, (token, sent), sent, patience=5.0):
+    # replicated before the last byte: should the primary die now, the new one still knows
+    # that this answer may have gone out, and no retry sends a second one
+    if not _swap_claim(rt, req, (token, sent), sent, patience=5.0, replicate=True):
         raise DeliveryTaken(f"chat {req.chat_id} message {req.message_id}")
 
 

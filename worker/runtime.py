@@ -73,12 +73,17 @@ def set_current(rt: Runtime | None) -> None:
 
 
 def torch_device() -> str | None:
-    """'cuda' when torch is installed and sees a GPU, else None (CPU)."""
+    """Where the torch models run (MOJI_DEVICE: auto | cpu | cuda; auto is cuda when torch sees
+    a GPU): 'cuda' (or 'cuda:N'), or None for the CPU or no torch. MOJI_DEVICE=cuda without
+    a GPU stops the worker with a message that says so (pipeline.weights.pick_device)."""
     try:
-        import torch
+        import torch  # noqa: F401
     except ImportError:
         return None
-    return "cuda" if torch.cuda.is_available() else None
+    from pipeline.weights import pick_device
+
+    device = pick_device()
+    return None if device == "cpu" else device
 
 
 def load_pipeline() -> Any:
@@ -87,10 +92,11 @@ def load_pipeline() -> Any:
     from pipeline.style import list_styles, load_style
 
     options = PipelineOptions()
-    if options.embedder != "expression":  # torch embedders: use the GPU when there is one
-        device = torch_device()
-        if device:
-            options.embedder_config.setdefault("device", device)
+    device = torch_device()
+    # the BiSeNet likeness and the torch embedders follow MOJI_DEVICE (pick_device) themselves
+    log.info("torch models run on %s", device or "cpu")
+    if options.embedder != "expression" and device:
+        options.embedder_config.setdefault("device", device)
     pipeline = Pipeline.from_options(options)
     for name in list_styles():
         try:

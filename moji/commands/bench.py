@@ -34,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     register_video(sub)
     from moji.commands.bench_fuzz import register_bench as register_fuzz
     register_fuzz(sub)
+    from moji.commands.bench_gpu import register_bench as register_gpu
+    register_gpu(sub)
     try:
         from moji.commands.bench_e2e import register_bench
         from moji.commands.bench_inline import register_bench as register_inline

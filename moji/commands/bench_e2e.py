@@ -80,7 +80,9 @@ class _Redis:
              "--appendonly", "no", "--dir", self.dir],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.client = redis.Redis.from_url(self.url)
+        from worker.config import redis_connection
+
+        self.client = redis_connection(self.url)
         for _ in range(200):
             try:
                 self.client.ping()

@@ -62,15 +62,19 @@ def _settings(require_token: bool = True):  # -> worker.config.Settings
 def _check_redis(url: str) -> bool:
     from redis.exceptions import RedisError
 
-    from worker.config import redis_connection
+    from worker.config import ConfigError, redact_url, redis_connection
     from worker.redact import redact
 
     try:
         redis_connection(url).ping()
         return True
+    except ConfigError as exc:
+        print(f"moji: {exc}", file=sys.stderr)
+        return False
     except RedisError as exc:
-        print(f"moji: cannot reach Redis at {redact(url)}: {exc}. Start Redis, set REDIS_URL, "
-              "or use `moji run` without REDIS_URL for an embedded one.", file=sys.stderr)
+        print(f"moji: cannot reach Redis at {redact(redact_url(url))}: {exc}. Start Redis, "
+              "set REDIS_URL, or use `moji run` without REDIS_URL for an embedded one.",
+              file=sys.stderr)
         return False
 
 

@@ -101,14 +101,28 @@ def torch_hub_dir() -> Path:
     return Path(torch_home) / "hub" / "checkpoints"
 
 
+DEVICE_CHOICES = ("auto", "cpu", "cuda")
+
+
 def pick_device(device: str | None = None) -> str:
-    """`device` if given, else $MOJI_DEVICE, else cuda when torch sees a GPU, else cpu."""
-    device = device or os.environ.get("MOJI_DEVICE")
-    if device:
+    """The torch device to run on: `device` if given, else $MOJI_DEVICE (auto | cpu | cuda, or
+    cuda:N for one GPU of several); "auto" (the default) is cuda when torch sees a GPU, else
+    cpu. Asking for cuda where there is none is an error that says so, not a silent CPU run."""
+    device = (device or os.environ.get("MOJI_DEVICE") or "auto").strip().lower()
+    if device.split(":")[0] not in DEVICE_CHOICES:
+        raise MojiError("bad_device", f"MOJI_DEVICE must be auto, cpu or cuda (or cuda:N), not "
+                        f"{device!r}.")
+    if device == "cpu":
         return device
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if not torch.cuda.is_available():
+        raise MojiError("bad_device", f"MOJI_DEVICE={device}, but torch sees no CUDA GPU "
+                        f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'no'}). "
+                        "Install a CUDA build of torch or set MOJI_DEVICE=auto.")
+    return device
 
 
 def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
