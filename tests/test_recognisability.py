@@ -1,0 +1,151 @@
+"""Issue 16's recognisability measure on tiny synthetic data (no models, no shared photos)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from moji.recognisability import (
+    EvalPhoto,
+    agreement,
+    contact_sheet,
+    grey_split,
+    lineup,
+    picture_vector,
+    select,
+)
+
+
+def _sticker(colour: tuple[int, int, int], shift: int = 0) -> bytes:
+    """A transparent 128 px sticker with one disc: a person is a colour."""
+    image = Image.new("RGBA", (128, 128), (0, 0, 0, 0))
+    ImageDraw.Draw(image).ellipse((20 + shift, 20, 100 + shift, 100), fill=colour + (255,))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PEOPLE_COLOURS = [(220, 40, 40), (40, 200, 60), (40, 60, 220), (230, 200, 40), (20, 20, 20)]
+
+
+def _per_person_stickers(per_person: int = 4) -> tuple[np.ndarray, list[str]]:
+    vectors, people = [], []
+    for i, colour in enumerate(PEOPLE_COLOURS):
+        for k in range(per_person):
+            vectors.append(picture_vector(_sticker(colour, shift=k)))  # same person, moved
+            people.append(f"person{i}")
+    return np.stack(vectors), people
+
+
+def test_picture_vector_flattens_on_mid_grey_and_shrinks() -> None:
+    empty = picture_vector(_sticker((0, 0, 0), shift=200))  # the disc drawn off the canvas
+    assert empty.shape == (32 * 32 * 3,)
+    assert np.allclose(empty, 128 / 255)
+    disc = picture_vector(_sticker((255, 0, 0))).reshape(32, 32, 3)
+    assert disc[16, 16].tolist() == pytest.approx([1.0, 0.0, 0.0])
+    assert disc[0, 0].tolist() == pytest.approx([128 / 255] * 3)
+
+
+def test_stickers_that_are_clearly_per_person_score_one() -> None:
+    vectors, people = _per_person_stickers()
+    result = lineup(vectors, people)
+    assert result.share == 1.0
+    assert result.stickers == 20 and result.people == 5
+    assert result.chance == pytest.approx(3 / 19)
+
+
+def test_stickers_shuffled_between_people_score_about_chance() -> None:
+    vectors, people = _per_person_stickers()
+    rng = np.random.default_rng(0)
+    shares = []
+    for _ in range(300):
+        shuffled = list(rng.permutation(people))
+        result = lineup(vectors, shuffled)
+        shares.append(result.share)
+    assert result.chance == pytest.approx(3 / 19)
+    assert np.mean(shares) == pytest.approx(3 / 19, abs=0.03)
+
+
+def test_one_sticker_for_everyone_is_not_recognisable() -> None:
+    same = picture_vector(_sticker((100, 100, 100)))
+    vectors = np.stack([same] * 12)
+    people = [f"p{i % 4}" for i in range(12)]
+    result = lineup(vectors, people)
+    # Every distance ties: the nearest is the first other sticker, whoever it is.
+    assert result.share == pytest.approx(np.mean([people[0 if i else 1] == people[i]
+                                                  for i in range(12)]))
+    assert result.share < 0.5
+
+
+def test_people_with_a_single_sticker_are_not_counted() -> None:
+    vectors, people = _per_person_stickers(per_person=2)
+    lonely = picture_vector(_sticker((200, 0, 200)))
+    result = lineup(np.vstack([vectors, lonely]), [*people, "alone"])
+    assert result.stickers == 10 and result.share == 1.0
+    assert result.chance == pytest.approx(1 / 10)
+
+
+def _likeness(colour: str = "black", length: str = "short", facial_hair: str = "none",
+              glasses: str = "none", monk: int = 5, headwear: str = "none") -> dict:
+    return {"hair": {"length": length, "colour": None if length == "none" else colour,
+                     "rgb": "#000000"},
+            "facial_hair": facial_hair, "glasses": glasses, "headwear": headwear,
+            "skin": {"rgb": "#a07e56", "monk": monk}}
+
+
+def test_agreement_counts_pairs_per_trait() -> None:
+    likenesses = {
+        # 3 photos: 3 pairs. The beard kind differs in one photo, Monk drifts by 1 then 2.
+        "a": [_likeness(facial_hair="beard", monk=5), _likeness(facial_hair="beard", monk=6),
+              _likeness(facial_hair="stubble", monk=7)],
+        # 2 photos: 1 pair. Black and dark brown are one group; glasses differ.
+        "b": [_likeness(colour="black", glasses="glasses"),
+              _likeness(colour="dark_brown", glasses="none")],
+        "single": [_likeness()],  # no pair
+    }
+    result = agreement(likenesses)
+    assert result["hair_colour_group"] == {"share": 1.0, "pairs": 4,
+                                           "per_person": {"a": 1.0, "b": 1.0}}
+    assert result["facial_hair_any"]["share"] == 1.0
+    assert result["facial_hair_kind"]["share"] == pytest.approx(2 / 4)  # a: 1 of 3, b: 1 of 1
+    assert result["monk_within_1"]["share"] == pytest.approx(3 / 4)  # 5-7 is two steps
+    assert result["glasses"]["share"] == pytest.approx(3 / 4)
+    # same look: a's pairs (5,6) yes, (5,7) no, (6,7) yes; b's pair differs in glasses
+    assert result["same_look"]["share"] == pytest.approx(2 / 4)
+    assert result["same_look"]["per_person"] == {"a": pytest.approx(2 / 3, abs=1e-4), "b": 0.0}
+    assert result["looks"] == {"a": 3, "b": 2, "single": 1}
+
+
+def test_bald_is_its_own_hair_group() -> None:
+    result = agreement({"a": [_likeness(length="none"), _likeness(colour="black")]})
+    assert result["hair_colour_group"]["share"] == 0.0
+
+
+def test_grey_split_is_by_sha1_of_the_identity() -> None:
+    # sha1("George_W_Bush") starts with "e", sha1("Ariel_Sharon") with "3"
+    assert grey_split("George_W_Bush") == "tuning"
+    assert grey_split("Ariel_Sharon") == "heldout"
+
+
+def test_select_takes_whole_people_in_their_fixed_order() -> None:
+    photos = [EvalPhoto(f"{who}_{k}.jpg", who, "heldout", kind, rank)
+              for who, kind, n in (("A", "colour", 10), ("B", "colour", 3), ("C", "grey", 5))
+              for rank, k in enumerate(range(n))]
+    chosen = select(photos, "heldout", per_person=4, grey_per_person=2)
+    assert [p.image for p in chosen] == ["A_0.jpg", "A_1.jpg", "A_2.jpg", "A_3.jpg",
+                                         "B_0.jpg", "B_1.jpg", "B_2.jpg", "C_0.jpg", "C_1.jpg"]
+    assert [p.identity for p in select(photos, "heldout", per_person=4, limit=6)] == ["A"] * 4
+    assert select(photos, "tuning") == []
+
+
+def test_contact_sheet_has_one_row_per_person() -> None:
+    photo = Image.new("RGB", (60, 60), (200, 150, 120))
+    sticker = Image.open(io.BytesIO(_sticker((40, 40, 200))))
+    rows = [(name, [photo] * 2, {"avatar": [sticker] * 2, "lineart": [sticker] * 2})
+            for name in ("one", "two", "three")]
+    sheet = contact_sheet(rows, cell=32, photos_per_row=2)
+    assert sheet.height == 18 + 3 * 36
+    assert sheet.width == 120 + 6 * 32 + 2 * 8
