@@ -31,11 +31,12 @@ def _sticker(colour: tuple[int, int, int], shift: int = 0) -> bytes:
 PEOPLE_COLOURS = [(220, 40, 40), (40, 200, 60), (40, 60, 220), (230, 200, 40), (20, 20, 20)]
 
 
-def _per_person_stickers(per_person: int = 4) -> tuple[np.ndarray, list[str]]:
+def _per_person_stickers(per_person: int = 4, size: int = 32) -> tuple[np.ndarray, list[str]]:
     vectors, people = [], []
     for i, colour in enumerate(PEOPLE_COLOURS):
         for k in range(per_person):
-            vectors.append(picture_vector(_sticker(colour, shift=k)))  # same person, moved
+            # the same person, moved a little
+            vectors.append(picture_vector(_sticker(colour, shift=k), size=size))
             people.append(f"person{i}")
     return np.stack(vectors), people
 
@@ -58,10 +59,11 @@ def test_stickers_that_are_clearly_per_person_score_one() -> None:
 
 
 def test_stickers_shuffled_between_people_score_about_chance() -> None:
-    vectors, people = _per_person_stickers()
+    vectors, people = _per_person_stickers(size=8)
+    assert lineup(vectors, people).share == 1.0
     rng = np.random.default_rng(0)
     shares = []
-    for _ in range(300):
+    for _ in range(200):
         shuffled = list(rng.permutation(people))
         result = lineup(vectors, shuffled)
         shares.append(result.share)
@@ -149,3 +151,82 @@ def test_contact_sheet_has_one_row_per_person() -> None:
     sheet = contact_sheet(rows, cell=32, photos_per_row=2)
     assert sheet.height == 18 + 3 * 36
     assert sheet.width == 120 + 6 * 32 + 2 * 8
+
+
+# ---------------------------------------------------------------------------------------------
+# Recoloured hair (moji/haircolour.py)
+
+def _photo_with_hair(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A 64x64 'photo': skin-coloured noise, with dark textured hair in the top third."""
+    rng = np.random.default_rng(seed)
+    rgb = np.empty((64, 64, 3), np.uint8)
+    rgb[:] = (205, 160, 130)
+    rgb = np.clip(rgb + rng.normal(0, 6, rgb.shape), 0, 255).astype(np.uint8)
+    mask = np.zeros((64, 64), bool)
+    mask[:22, 8:56] = True
+    strands = 28 + 10 * np.sin(np.arange(48) / 1.5)[None, :] + rng.normal(0, 4, (22, 48))
+    rgb[:22, 8:56] = np.clip(np.stack([strands * 1.1, strands * 0.95, strands * 0.85], -1),
+                             0, 255).astype(np.uint8)
+    return rgb, mask
+
+
+def _lightness(rgb: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)[..., 0]
+
+
+@pytest.mark.parametrize("target", ["#c6a36a", "#8e8c89", "#d8d6d1", "#a8522c"])
+def test_recolouring_changes_hair_pixels_only_and_keeps_texture(target: str) -> None:
+    from moji.haircolour import hex_rgb, recolour_hair
+
+    rgb, mask = _photo_with_hair()
+    out = recolour_hair(rgb, mask, hex_rgb(target))
+    assert np.array_equal(out[~mask], rgb[~mask])  # nothing outside the hair changes
+    inner = np.zeros_like(mask)
+    inner[2:20, 10:54] = True  # away from the feathered edge
+    goal = _lightness(np.asarray(hex_rgb(target), np.uint8).reshape(1, 1, 3))[0, 0]
+    before, after = _lightness(rgb)[inner], _lightness(out)[inner]
+    assert np.median(after) == pytest.approx(goal, abs=2.5)  # the new colour...
+    assert np.std(after) == pytest.approx(np.std(before), rel=0.15)  # ...the same strands
+    assert np.corrcoef(before, after)[0, 1] > 0.95
+    assert np.abs(out[inner].astype(int) - hex_rgb(target)).mean() < 15
+
+
+def test_recolouring_an_empty_mask_changes_nothing() -> None:
+    from moji.haircolour import recolour_hair
+
+    rgb, _ = _photo_with_hair()
+    assert np.array_equal(recolour_hair(rgb, np.zeros((64, 64), bool), (200, 180, 120)), rgb)
+
+
+def test_lights_keep_the_photo_shape_and_change_it() -> None:
+    from moji.haircolour import LIGHTS
+
+    rgb, _ = _photo_with_hair()
+    for name, change in LIGHTS.items():
+        lit = change(rgb)
+        assert lit.shape == rgb.shape and lit.dtype == np.uint8
+        assert name == "as_is" or not np.array_equal(lit, rgb)
+    assert LIGHTS["darker"](rgb).mean() == pytest.approx(rgb.mean() / 2, abs=1)
+
+
+def test_hair_colour_summary_counts_groups_and_leaves_out_missed_faces() -> None:
+    from moji.haircolour import summarise
+
+    def record(target: str, expected: str, light: str, group: str) -> dict:
+        return {"image": "x.jpg", "identity": "x", "target": target, "light": light,
+                "expected": expected, "group": group, "colour": None}
+
+    records = [record("blonde", "blonde", "as_is", "blonde"),
+               record("blonde", "blonde", "warm", "brown"),
+               record("grey", "grey", "as_is", "grey"),
+               record("grey", "grey", "darker", "no_face"),
+               record("dark", "dark", "as_is", "dark")]
+    report = summarise(records)
+    assert report["recoloured"] == pytest.approx(2 / 3, abs=1e-4)
+    assert report["control"] == 1.0
+    assert report["no_face"] == 1
+    assert report["by_target"] == {"blonde": 0.5, "grey": 1.0, "dark": 1.0}
+    assert report["by_light"] == {"as_is": 1.0, "warm": 0.0}
+    assert report["named"]["blonde"] == {"blonde": 1, "brown": 1}

@@ -57,7 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="colour and/or greyscale people (repeatable; default both for "
                         "lineup, colour for haircolour)")
     g.add_argument("--per-person", type=int, default=None, metavar="N",
-                   help="photos per colour person (default 8 for lineup, 3 for haircolour)")
+                   help="photos per colour person (default 8 for lineup; 2 for haircolour, "
+                        "which takes the first photos that show enough hair)")
     g.add_argument("--grey-per-person", type=int, default=3, metavar="N",
                    help="photos per greyscale person (default 3)")
     g.add_argument("--person", action="append", dest="people", metavar="IDENTITY",

@@ -47,8 +47,10 @@ def run_measure(args: argparse.Namespace) -> int:
     out = args.out or output_dir("recognisability") / f"{measure}-{args.split}-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
     kinds = tuple(args.kinds or (("colour",) if measure == "haircolour" else ("colour", "grey")))
-    per_person = args.per_person or (3 if measure == "haircolour" else 8)
-    photos = select(read_split(split_csv), args.split, kinds, per_person=per_person,
+    per_person = args.per_person or (2 if measure == "haircolour" else 8)
+    # haircolour takes each person's first photos that show enough hair: all are candidates
+    photos = select(read_split(split_csv), args.split, kinds,
+                    per_person=10 ** 6 if measure == "haircolour" else per_person,
                     grey_per_person=args.grey_per_person, limit=args.limit, people=args.people)
     if not photos:
         raise MojiError("not_found", "No photos match: check --split, --kind and --person.")
@@ -57,7 +59,7 @@ def run_measure(args: argparse.Namespace) -> int:
     settings = {"measure": measure, "split": args.split, "kinds": list(kinds),
                 "per_person": per_person, "grey_per_person": args.grey_per_person,
                 "limit": args.limit, "people": args.people, "likeness_method": method or "auto",
-                "photos": len(photos), "images": str(images), "command": command}
+                "candidates": len(photos), "images": str(images), "command": command}
     if measure == "haircolour":
         return _run_haircolour(args, photos, images, out, settings, method)
     return _run_lineup(args, photos, images, out, settings, method)
@@ -114,7 +116,7 @@ def _run_haircolour(args, photos, images: Path, out: Path, settings: dict, metho
     print(f"haircolour: {len(photos)} photos of {len({p.identity for p in photos})} people "
           f"({args.split}) -> {out}")
     with _pipeline(method) as pipe:
-        report = evaluate_haircolour(pipe, photos, images, out)
+        report = evaluate_haircolour(pipe, photos, images, out, per_person=settings["per_person"])
     report["settings"] = settings
     print(format_haircolour(report))
     (out / "haircolour.json").write_text(json.dumps(report, indent=2))
