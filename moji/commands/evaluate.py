@@ -35,8 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="folder the CSV's image names are relative to (default: its folder)")
     p.add_argument("--likeness-method", action="append", dest="likeness_methods",
                    choices=("bisenet", "basic"),
-                   help="likeness method to evaluate (repeatable; default both)")
-    p.add_argument("--limit", type=int, help="only the first N rows (likeness)")
+                   help="likeness method to evaluate (repeatable; default both; lineup and "
+                        "haircolour use the first, default $MOJI_LIKENESS or auto)")
+    p.add_argument("--limit", type=int,
+                   help="only the first N rows (likeness); at most N photos, whole people "
+                        "(lineup, haircolour)")
     p.add_argument("--embedder", action="append", dest="embedders",
                    help="embedder (repeatable; 'all' for every one that loads; default expression)")
     p.add_argument("--style", default="classic", help="style whose parts are matched")
@@ -48,7 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path,
                    help="folder for confusion.png, comparison.png, summary.json and "
                         "likeness.json (default: $MOJI_DATA_DIR/evaluate, else the user data "
-                        "folder's moji/evaluate)")
+                        "folder's moji/evaluate); lineup and haircolour: the run folder "
+                        "(default: a new one under .../moji/recognisability)")
     p.add_argument("--misses", action="store_true", help="list the mouths it got wrong")
     g = p.add_argument_group("lineup and haircolour (moji evaluate lineup|haircolour)")
     g.add_argument("--split", choices=("heldout", "tuning"), default="heldout",
