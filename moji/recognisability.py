@@ -183,7 +183,7 @@ class LineupResult:
     chance: float  # what picking another sticker at random would get
     stickers: int  # stickers counted (their person has another sticker)
     people: int
-    hits: list[bool] = field(repr=False)
+    hits: list[float] = field(repr=False)  # per counted sticker: 1, 0, or a share on ties
     nearest: list[int] = field(repr=False)  # index of each counted sticker's nearest other
     per_person: dict[str, float] = field(default_factory=dict)
 
@@ -195,7 +195,8 @@ class LineupResult:
 
 def lineup(vectors: np.ndarray, people: list[str]) -> LineupResult:
     """For each sticker whose person has another sticker: is its nearest other sticker (L2)
-    of the same person? Ties go to the earlier sticker (np.argmin)."""
+    of the same person? When several others are equally near (identical stickers), the sticker
+    scores the share of them that are of its person: what a random pick among them gets."""
     vectors = np.asarray(vectors, dtype=np.float64)
     n = len(people)
     if vectors.shape[0] != n:
@@ -210,15 +211,17 @@ def lineup(vectors: np.ndarray, people: list[str]) -> LineupResult:
     distances = squared[:, None] + squared[None, :] - 2 * vectors @ vectors.T
     np.fill_diagonal(distances, np.inf)
     nearest = distances.argmin(axis=1)
-    hits = labels[nearest] == labels
+    closest = distances.min(axis=1, keepdims=True)
+    tied = distances <= closest + 1e-9 * np.maximum(1.0, closest)
+    hits = (tied & same).sum(axis=1) / tied.sum(axis=1)
     chance_each = same.sum(axis=1) / (n - 1)
-    per_person: dict[str, list[bool]] = defaultdict(list)
+    per_person: dict[str, list[float]] = defaultdict(list)
     for i in np.flatnonzero(counted):
-        per_person[str(labels[i])].append(bool(hits[i]))
+        per_person[str(labels[i])].append(float(hits[i]))
     return LineupResult(
         share=float(hits[counted].mean()), chance=float(chance_each[counted].mean()),
         stickers=int(counted.sum()), people=len(per_person),
-        hits=[bool(h) for h in hits[counted]], nearest=[int(j) for j in nearest[counted]],
+        hits=[float(h) for h in hits[counted]], nearest=[int(j) for j in nearest[counted]],
         per_person={p: float(np.mean(h)) for p, h in sorted(per_person.items())})
 
 
@@ -316,19 +319,31 @@ class Rendered:
     ms: float = 0.0
 
 
+CALM = "-calm"  # suffix of the calm-face stickers: the photo's look, one expression for all
+
+
+def calm_sticker(pipe: Pipeline, likeness: Any, style: str) -> bytes:
+    """The look alone: `Pipeline.render_identity` (what /me shows: a calm, friendly face) with
+    the likeness measured on the photo. A lineup of these leaves out the expression, which
+    frames of one scene share whoever is in them."""
+    return pipe.render_identity(likeness, style=style).png
+
+
 def render_photos(pipe: Pipeline, photos: list[EvalPhoto], images_dir: Path,
-                  styles: Iterable[str], out_dir: Path, progress: bool = True
-                  ) -> list[Rendered]:
+                  styles: Iterable[str], out_dir: Path, progress: bool = True,
+                  calm: bool = True) -> list[Rendered]:
     """Each photo drawn in each style (its likeness measured once, on the first style, and
     given to the others, as `moji render --likeness` does); stickers written to
-    out_dir/stickers/STYLE/IMAGE.png."""
+    out_dir/stickers/STYLE/IMAGE.png, and with `calm` the look alone (calm_sticker) to
+    out_dir/stickers/STYLE-calm/IMAGE.png."""
     from tqdm import tqdm
 
     from pipeline.errors import MojiError
 
     styles = list(styles)
-    for style in styles:
-        (out_dir / "stickers" / style).mkdir(parents=True, exist_ok=True)
+    kinds = [*styles, *(s + CALM for s in styles)] if calm else styles
+    for kind in kinds:
+        (out_dir / "stickers" / kind).mkdir(parents=True, exist_ok=True)
     results = []
     for photo in tqdm(photos, desc="lineup", unit="photo", disable=not progress):
         start = time.perf_counter()
@@ -342,6 +357,10 @@ def render_photos(pipe: Pipeline, photos: list[EvalPhoto], images_dir: Path,
                 path = out_dir / "stickers" / style / (Path(photo.image).stem + ".png")
                 path.write_bytes(sticker.png)
                 record.stickers[style] = path
+            for style in styles if calm and likeness is not None else ():
+                path = out_dir / "stickers" / (style + CALM) / (Path(photo.image).stem + ".png")
+                path.write_bytes(calm_sticker(pipe, likeness, style))
+                record.stickers[style + CALM] = path
             record.likeness = likeness.to_dict() if likeness is not None else None
         except MojiError as exc:
             record = Rendered(photo, ok=False, error=exc.code)
@@ -350,9 +369,50 @@ def render_photos(pipe: Pipeline, photos: list[EvalPhoto], images_dir: Path,
     return results
 
 
+def rescore_records(pipe: Pipeline | None, run_dir: Path, styles: Iterable[str],
+                    calm: bool = True, progress: bool = True) -> list[Rendered]:
+    """A finished run read back (photos.jsonl and its stickers), the calm stickers it lacks
+    drawn from each photo's recorded likeness (`Likeness.from_dict`), for scoring again."""
+    from tqdm import tqdm
+
+    styles = list(styles)
+    results = []
+    with open(run_dir / "photos.jsonl") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    if calm and pipe is not None:
+        for style in styles:
+            (run_dir / "stickers" / (style + CALM)).mkdir(parents=True, exist_ok=True)
+    for row in tqdm(rows, desc="rescore", unit="photo", disable=not progress):
+        photo = EvalPhoto(row["image"], row["identity"], row["split"], row["kind"], row["rank"])
+        record = Rendered(photo, ok=row["ok"], likeness=row.get("likeness"),
+                          error=row.get("error"), ms=row.get("ms", 0.0))
+        stem = Path(photo.image).stem
+        for kind in [*styles, *(s + CALM for s in styles)]:
+            path = run_dir / "stickers" / kind / f"{stem}.png"
+            if not path.is_file() and kind.endswith(CALM) and calm and pipe is not None \
+                    and record.ok and record.likeness is not None:
+                from pipeline.likeness import Likeness
+
+                path.write_bytes(calm_sticker(pipe, Likeness.from_dict(record.likeness),
+                                              kind[: -len(CALM)]))
+            if path.is_file():
+                record.stickers[kind] = path
+        results.append(record)
+    return results
+
+
+def lineup_kinds(results: list[Rendered], styles: Iterable[str]) -> list[str]:
+    """The sticker kinds every drawn photo has: the styles, then their calm stickers."""
+    done = [r for r in results if r.ok]
+    kinds = [*styles, *(s + CALM for s in styles)]
+    return [k for k in kinds if done and all(k in r.stickers for r in done)]
+
+
 def score(results: list[Rendered], styles: Iterable[str]) -> dict:
-    """Lineup per kind (colour, grey) and style, and likeness agreement per kind."""
+    """Lineup per kind (colour, grey) and style (and calm stickers where drawn), and likeness
+    agreement per kind."""
     report: dict[str, Any] = {}
+    styles = lineup_kinds(results, styles) or list(styles)
     for kind in KINDS:
         done = [r for r in results if r.ok and r.photo.kind == kind]
         tried = [r for r in results if r.photo.kind == kind]
@@ -382,7 +442,7 @@ def format_report(report: dict, styles: Iterable[str]) -> str:
         lines.append(f"== {kind}: {section['people']} people, {section['drawn']} of "
                      f"{section['photos']} photos drawn ==")
         lines.append(f"{'lineup':<20}{'share':>8}{'chance':>8}{'stickers':>10}")
-        for style in styles:
+        for style in section["lineup"]:
             s = section["lineup"][style]
             lines.append(f"  {style:<18}{s['share']:>8.3f}{s['chance']:>8.3f}{s['stickers']:>10}")
         pairs = section["agreement"]["same_look"]["pairs"]
@@ -413,9 +473,9 @@ def plot_lineup(report: dict, styles: Iterable[str], path: Path, title: str = ""
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    styles = list(styles)
     kinds = [k for k in KINDS if k in report]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    styles = list(report[kinds[0]]["lineup"]) if kinds else list(styles)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     width = 0.8 / max(len(kinds), 1)
     for i, kind in enumerate(kinds):
         shares = [report[kind]["lineup"][s]["share"] for s in styles]
@@ -423,7 +483,8 @@ def plot_lineup(report: dict, styles: Iterable[str], path: Path, title: str = ""
         xs = np.arange(len(styles)) + (i - (len(kinds) - 1) / 2) * width
         axes[0].bar(xs, shares, width * 0.9, label=f"{kind} ({report[kind]['people']} people)")
         axes[0].hlines(chance, xs - width * 0.45, xs + width * 0.45, colors="k", linewidth=2)
-    axes[0].set_xticks(range(len(styles)), styles)
+    axes[0].set_xticks(range(len(styles)), [s.replace(CALM, "\ncalm") for s in styles],
+                       fontsize=8)
     axes[0].set_ylim(0, 1)
     axes[0].set_ylabel("nearest other sticker is the same person")
     axes[0].set_title("lineup (black: chance)")

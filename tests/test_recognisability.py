@@ -76,10 +76,21 @@ def test_one_sticker_for_everyone_is_not_recognisable() -> None:
     vectors = np.stack([same] * 12)
     people = [f"p{i % 4}" for i in range(12)]
     result = lineup(vectors, people)
-    # Every distance ties: the nearest is the first other sticker, whoever it is.
-    assert result.share == pytest.approx(np.mean([people[0 if i else 1] == people[i]
-                                                  for i in range(12)]))
-    assert result.share < 0.5
+    # Every distance ties: a random pick among all the others, which is chance exactly.
+    assert result.share == pytest.approx(result.chance)
+    assert result.chance == pytest.approx(2 / 11)
+
+
+def test_a_tie_between_people_counts_as_a_share() -> None:
+    a, b = picture_vector(_sticker((200, 0, 0))), picture_vector(_sticker((0, 0, 200)))
+    # p0's two stickers are identical to p1's first: each p0 sticker's nearest others are
+    # one p0 and one p1 sticker, equally near.
+    result = lineup(np.stack([a, a, a, b]), ["p0", "p0", "p1", "p1"])
+    assert result.hits[:2] == [0.5, 0.5]
+    assert result.hits[2] == 0.0  # p1's first: its nearest are the two p0 stickers
+    # p1's second (blue): all three red stickers are equally near, one of them p1's
+    assert result.hits[3] == pytest.approx(1 / 3)
+    assert result.share == pytest.approx((0.5 + 0.5 + 0 + 1 / 3) / 4)
 
 
 def test_people_with_a_single_sticker_are_not_counted() -> None:

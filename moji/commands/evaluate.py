@@ -76,6 +76,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "whose images are in --images, then measure")
     g.add_argument("--sheet-people", type=int, default=12, metavar="N",
                    help="people per contact sheet (default 12)")
+    g.add_argument("--no-calm", dest="calm", action="store_false",
+                   help="lineup: skip the calm-face stickers (each photo's look drawn with "
+                        "one expression for all, which leaves the expression out)")
+    g.add_argument("--rescore", type=Path, metavar="RUN_DIR",
+                   help="lineup: score a finished run folder again (drawing the calm "
+                        "stickers it lacks from its recorded likenesses) instead of rendering")
     p.set_defaults(func=run)
 
 

@@ -43,6 +43,8 @@ def run_measure(args: argparse.Namespace) -> int:
         raise MojiError("not_found", f"No split file {split_csv}: rebuild it with "
                         "--write-split ../shared/data/faces/labels.csv.")
     measure = "haircolour" if str(args.labels) == "haircolour" else "lineup"
+    if args.rescore and measure == "lineup":
+        return _rescore(args, images)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     out = args.out or output_dir("recognisability") / f"{measure}-{args.split}-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
@@ -75,20 +77,47 @@ def _pipeline(method: str | None):
 
 
 def _run_lineup(args, photos, images: Path, out: Path, settings: dict, method) -> int:
-    from moji.recognisability import (
-        format_report,
-        plot_lineup,
-        render_photos,
-        score,
-        write_contact_sheets,
-        write_records,
-    )
+    from moji.recognisability import render_photos
 
     styles = [s.strip() for s in args.styles.split(",") if s.strip()]
     print(f"lineup: {len(photos)} photos of {len({p.identity for p in photos})} people "
           f"({args.split}), styles {', '.join(styles)} -> {out}")
     with _pipeline(method) as pipe:
-        results = render_photos(pipe, photos, images, styles, out)
+        results = render_photos(pipe, photos, images, styles, out, calm=args.calm)
+    _report_lineup(args, results, images, out, styles, settings)
+    return 0
+
+
+def _rescore(args, images: Path) -> int:
+    from moji.recognisability import rescore_records
+
+    run_dir = args.rescore
+    if not (run_dir / "photos.jsonl").is_file():
+        from pipeline.errors import MojiError
+
+        raise MojiError("not_found", f"{run_dir} is not a lineup run folder (no photos.jsonl).")
+    styles = [s.strip() for s in args.styles.split(",") if s.strip()]
+    old = run_dir / "lineup.json"
+    settings = json.loads(old.read_text()).get("settings", {}) if old.is_file() else {}
+    settings["rescored"] = "moji " + " ".join(sys.argv[1:])
+    with _pipeline((args.likeness_methods or [None])[0]) as pipe:
+        results = rescore_records(pipe if args.calm else None, run_dir, styles, calm=args.calm)
+    out = args.out or run_dir
+    out.mkdir(parents=True, exist_ok=True)
+    _report_lineup(args, results, images, out, styles, settings, records=args.out is not None)
+    return 0
+
+
+def _report_lineup(args, results, images: Path, out: Path, styles: list[str], settings: dict,
+                   records: bool = True) -> None:
+    from moji.recognisability import (
+        format_report,
+        plot_lineup,
+        score,
+        write_contact_sheets,
+        write_records,
+    )
+
     report = score(results, styles)
     report["settings"] = settings | {"styles": styles}
     report["ms_per_photo_median"] = float(sorted(r.ms for r in results)[len(results) // 2])
@@ -98,16 +127,16 @@ def _run_lineup(args, photos, images: Path, out: Path, settings: dict, method) -
     if failed:
         print(f"no face found in {len(failed)} photos: {', '.join(failed[:10])}"
               f"{' ...' if len(failed) > 10 else ''}")
-    write_records(results, out / "photos.jsonl")
+    if records:
+        write_records(results, out / "photos.jsonl")
     (out / "lineup.json").write_text(json.dumps(report, indent=2))
-    plot_lineup(report, styles, out / "lineup.png", title=f"{args.split} people, "
-                f"likeness {settings['likeness_method']}")
+    plot_lineup(report, styles, out / "lineup.png", title=f"{settings.get('split')} people, "
+                f"likeness {settings.get('likeness_method')}")
     sheets = write_contact_sheets(results, images, styles, out,
                                   people_per_sheet=args.sheet_people)
     print(f"\nwrote {out / 'lineup.json'}, {out / 'lineup.png'}, {out / 'photos.jsonl'}, "
           f"{len(sheets)} contact sheet(s) ({', '.join(p.name for p in sheets[:3])}"
           f"{' ...' if len(sheets) > 3 else ''}) and the stickers under {out / 'stickers'}")
-    return 0
 
 
 def _run_haircolour(args, photos, images: Path, out: Path, settings: dict, method) -> int:
