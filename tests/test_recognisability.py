@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -241,3 +242,36 @@ def test_hair_colour_summary_counts_groups_and_leaves_out_missed_faces() -> None
     assert report["by_target"] == {"blonde": 0.5, "grey": 1.0, "dark": 1.0}
     assert report["by_light"] == {"as_is": 1.0, "warm": 0.0}
     assert report["named"]["blonde"] == {"blonde": 1, "brown": 1}
+
+
+def test_hair_mask_from_bisenet_finds_the_hair_and_not_the_face() -> None:
+    """The real parser on fixture photos: the light-skinned woman's dark hair (top of the
+    photo) is found and nothing inside her face; the bald man has (almost) no hair."""
+    pytest.importorskip("torch")
+    from moji.haircolour import MIN_HAIR_SHARE, HairMasker, hex_rgb, recolour_hair
+    from pipeline.analyze import AnalyzerOptions, FaceAnalyzer
+    from pipeline.bisenet import find_weights
+    from pipeline.decode import decode_image
+
+    if find_weights(allow_download=False) is None:
+        pytest.skip("BiSeNet weights (79999_iter.pth) are not here")
+    fixtures = Path(__file__).parent / "fixtures"
+    masker = HairMasker()
+    with FaceAnalyzer.create_from_options(AnalyzerOptions(max_faces=1)) as analyzer:
+        rgb = decode_image((fixtures / "likeness_light_skin.jpg").read_bytes()).rgb
+        (face,) = analyzer.detect(rgb)
+        mask = masker(rgb, face.landmarks)
+        bald_rgb = decode_image((fixtures / "likeness_bald.jpg").read_bytes()).rgb
+        (bald_face,) = analyzer.detect(bald_rgb)
+        bald = masker(bald_rgb, bald_face.landmarks)
+    assert 0.05 < mask.mean() < 0.4
+    ys, _ = np.nonzero(mask)
+    eyes_y = face.landmarks[[33, 263], 1].mean()
+    assert np.mean(ys < eyes_y) > 0.8  # the hair is above the eyes in this photo
+    for index in (1, 13, 33, 263):  # nose tip, lips, eye corners: never hair
+        x, y = np.round(face.landmarks[index, :2]).astype(int)
+        assert not mask[y, x]
+    assert bald.mean() < MIN_HAIR_SHARE
+    blonde = recolour_hair(rgb, mask, hex_rgb("#c6a36a"))
+    assert np.array_equal(blonde[~mask], rgb[~mask])
+    assert _lightness(blonde)[mask].mean() > _lightness(rgb)[mask].mean() + 25
