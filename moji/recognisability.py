@@ -50,7 +50,8 @@ STYLES = ("avatar", "lineart", "classic")
 HELD_OUT_COLOUR = ("HrithikRoshan", "KatrinaKaif", "SharmilaTagore", "Avinash")
 TUNING_COLOUR = ("Dwarakish", "Jayamadhuri", "Dileep", "FaridaJalal")
 GREY_HELD_OUT_DIGITS = "0123"  # sha1(identity) hex digest starts with one of these: held out
-# Not a person: four colour photos of different people that share this "identity" in labels.csv
+# Left out: one unnamed man's four colour photos of posed expressions from one session, in
+# neither the lead's colour split nor greyscale.
 NOT_A_PERSON = ("facial-expressions",)
 SPLITS = ("heldout", "tuning")
 KINDS = ("colour", "grey")
