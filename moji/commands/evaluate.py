@@ -1,5 +1,10 @@
 """`moji evaluate LABELS.csv`: expression accuracy, stability and speed, per embedder; and
-likeness accuracy (hair, facial hair, glasses, headwear, skin), per likeness method."""
+likeness accuracy (hair, facial hair, glasses, headwear, skin), per likeness method.
+
+`moji evaluate lineup`: issue 16's recognisability measure (moji/recognisability.py): a lineup
+of stickers per style and same-person agreement of the likeness. `moji evaluate haircolour`:
+hair colour naming on copies of the colour photos whose hair is recoloured (moji/haircolour.py).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ import json
 from pathlib import Path
 
 LIKENESS_COLUMNS = ("glasses", "facial_hair", "headwear", "hair_colour", "hair_length", "monk")
+MEASURES = ("lineup", "recognisability", "haircolour")  # in place of a labels CSV
+STYLES = ("avatar", "lineart", "classic")  # moji.recognisability.STYLES (no heavy import here)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,8 +24,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="4-class mouth accuracy, balanced eyes open/closed accuracy, confusion "
                     "matrices (printed and as a PNG), perturbation stability and speed; and, "
                     "for a CSV with likeness columns, likeness accuracy per method.")
-    p.add_argument("labels", type=Path,
-                   help="CSV with columns image,mouth[,eyes] (expression) and/or any of "
+    p.add_argument("labels", type=Path, metavar="LABELS.csv|lineup|haircolour",
+                   help="`lineup` (or `recognisability`): issue 16's lineup and same-person "
+                        "agreement; `haircolour`: hair colour naming on recoloured copies; "
+                        "else a CSV with columns image,mouth[,eyes] (expression) and/or any of "
                         f"{','.join(LIKENESS_COLUMNS)} (likeness); relative image paths are "
                         "relative to the CSV's folder (or --images). The repository's own sets "
                         "(eval/fresh2.csv, eval/labels.csv, ...) are found from any folder")
@@ -26,8 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="folder the CSV's image names are relative to (default: its folder)")
     p.add_argument("--likeness-method", action="append", dest="likeness_methods",
                    choices=("bisenet", "basic"),
-                   help="likeness method to evaluate (repeatable; default both)")
-    p.add_argument("--limit", type=int, help="only the first N rows (likeness)")
+                   help="likeness method to evaluate (repeatable; default both; lineup and "
+                        "haircolour use the first, default $MOJI_LIKENESS or auto)")
+    p.add_argument("--limit", type=int,
+                   help="only the first N rows (likeness); at most N photos, whole people "
+                        "(lineup, haircolour)")
     p.add_argument("--embedder", action="append", dest="embedders",
                    help="embedder (repeatable; 'all' for every one that loads; default expression)")
     p.add_argument("--style", default="classic", help="style whose parts are matched")
@@ -39,8 +51,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path,
                    help="folder for confusion.png, comparison.png, summary.json and "
                         "likeness.json (default: $MOJI_DATA_DIR/evaluate, else the user data "
-                        "folder's moji/evaluate)")
+                        "folder's moji/evaluate); lineup and haircolour: the run folder "
+                        "(default: a new one under .../moji/recognisability)")
     p.add_argument("--misses", action="store_true", help="list the mouths it got wrong")
+    g = p.add_argument_group("lineup and haircolour (moji evaluate lineup|haircolour)")
+    g.add_argument("--split", choices=("heldout", "tuning"), default="heldout",
+                   help="the people measured (default heldout: never tune on them)")
+    g.add_argument("--kind", action="append", dest="kinds", choices=("colour", "grey"),
+                   help="colour and/or greyscale people (repeatable; default both for "
+                        "lineup, colour for haircolour)")
+    g.add_argument("--per-person", type=int, default=None, metavar="N",
+                   help="photos per colour person (default 8 for lineup; 2 for haircolour, "
+                        "which takes the first photos that show enough hair)")
+    g.add_argument("--grey-per-person", type=int, default=3, metavar="N",
+                   help="photos per greyscale person (default 3)")
+    g.add_argument("--person", action="append", dest="people", metavar="IDENTITY",
+                   help="only this person (repeatable)")
+    g.add_argument("--styles", default=",".join(STYLES),
+                   help=f"styles drawn, comma separated (default {','.join(STYLES)})")
+    g.add_argument("--split-csv", type=Path, default=Path("eval/recognisability.csv"),
+                   help="the photos and their split (default eval/recognisability.csv)")
+    g.add_argument("--write-split", type=Path, metavar="LABELS.csv",
+                   help="rebuild --split-csv from a labels.csv (image,expression,identity) "
+                        "whose images are in --images, then measure")
+    g.add_argument("--sheet-people", type=int, default=12, metavar="N",
+                   help="people per contact sheet (default 12)")
+    g.add_argument("--no-calm", dest="calm", action="store_false",
+                   help="lineup: skip the calm-face stickers (each photo's look drawn with "
+                        "one expression for all, which leaves the expression out)")
+    g.add_argument("--rescore", type=Path, metavar="RUN_DIR",
+                   help="lineup: score a finished run folder again (drawing the calm "
+                        "stickers it lacks from its recorded likenesses) instead of rendering")
     p.set_defaults(func=run)
 
 
@@ -48,6 +89,10 @@ def run(args: argparse.Namespace) -> int:
     from moji.paths import output_dir, repository_file
     from pipeline.errors import MojiError
 
+    if str(args.labels) in MEASURES:
+        from moji.commands.evaluate_lineup import run_measure
+
+        return run_measure(args)
     args.labels = repository_file(args.labels)
     args.out = args.out or output_dir("evaluate")
     if not args.labels.is_file():
