@@ -51,3 +51,22 @@ def test_no_tracked_text_file_holds_a_conflict_marker():
     found = [f"{path.relative_to(ROOT)}:{line}: {text}" for path in files
              for line, text in conflict_markers(path.read_text(errors="replace"))]
     assert not found, "merge conflict markers left in:\n" + "\n".join(found)
+
+
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def test_readme_is_short_and_its_links_and_pictures_exist():
+    """The README is read to the end (issue 18: at most 250 lines); every relative link and
+    picture in it and in docs/ points at a file that is there."""
+    readme = ROOT / "README.md"
+    assert len(readme.read_text().splitlines()) <= 250
+    broken = []
+    for doc in [readme, *sorted((ROOT / "docs").glob("*.md"))]:
+        for target in LINK.findall(doc.read_text()):
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue  # a web address or a heading of the same page
+            path = (doc.parent / target.split("#")[0]).resolve()
+            if not path.exists():
+                broken.append(f"{doc.relative_to(ROOT)}: {target}")
+    assert not broken, "links to nothing:\n" + "\n".join(broken)
