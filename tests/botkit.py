@@ -165,6 +165,11 @@ class Service:
         self.logdir = Path(logdir or tempfile.mkdtemp(prefix="moji-logs-"))
         self.env = dict(os.environ, **api.env(), REDIS_URL=redis_url, PYTHONUNBUFFERED="1")
         self.env.setdefault("MOJI_LOG_LEVEL", "INFO")
+        # the likeness by landmarks and colour: what these tests check is the service (one
+        # answer per photo, commands, packs), and a worker then loads no torch and measures a
+        # new person in 40 ms instead of a few hundred; tests/test_identity_e2e.py passes
+        # MOJI_LIKENESS=auto and so runs the workers as shipped, BiSeNet included
+        self.env["MOJI_LIKENESS"] = "basic"
         self.env.update(env)
         self.bot: subprocess.Popen | None = None
         self.workers: list[subprocess.Popen] = []
