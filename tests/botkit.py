@@ -108,6 +108,13 @@ def replied_to(call) -> int | None:
     return int(reply["message_id"]) if reply and "message_id" in reply else None
 
 
+# For the ENV of an end-to-end module whose subject is the service (one answer per photo,
+# commands, packs), not the look: its workers measure the likeness by landmarks and colour, so
+# they load no torch and measure a new person in 40 ms instead of a few hundred. Modules that
+# check what is measured (tests/test_identity_e2e.py) run the workers as shipped.
+BASIC_LIKENESS = {"MOJI_LIKENESS": "basic"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -165,11 +172,6 @@ class Service:
         self.logdir = Path(logdir or tempfile.mkdtemp(prefix="moji-logs-"))
         self.env = dict(os.environ, **api.env(), REDIS_URL=redis_url, PYTHONUNBUFFERED="1")
         self.env.setdefault("MOJI_LOG_LEVEL", "INFO")
-        # the likeness by landmarks and colour: what these tests check is the service (one
-        # answer per photo, commands, packs), and a worker then loads no torch and measures a
-        # new person in 40 ms instead of a few hundred; tests/test_identity_e2e.py passes
-        # MOJI_LIKENESS=auto and so runs the workers as shipped, BiSeNet included
-        self.env["MOJI_LIKENESS"] = "basic"
         self.env.update(env)
         self.bot: subprocess.Popen | None = None
         self.workers: list[subprocess.Popen] = []

@@ -7,14 +7,21 @@ import json
 import time
 
 import pytest
-from botkit import eventually, fixture_bytes, no_face_photo, service_fixtures, variant
+from botkit import (
+    BASIC_LIKENESS,
+    eventually,
+    fixture_bytes,
+    no_face_photo,
+    service_fixtures,
+    variant,
+)
 
 from moji.localapi import LocalBotAPI
 
 ADMIN = 9000
-ENV = {"MOJI_RATE_LIMIT": "4/60", "MOJI_MAX_QUEUE": "4", "MOJI_HEARTBEAT_TTL": "3",
-       "MOJI_JOB_RETRIES": "1", "ADMIN_IDS": str(ADMIN), "MOJI_QUEUE": "moji-test",
-       "MOJI_LOG_LEVEL": "DEBUG"}
+ENV = {**BASIC_LIKENESS, "MOJI_RATE_LIMIT": "4/60", "MOJI_MAX_QUEUE": "4",
+       "MOJI_HEARTBEAT_TTL": "3", "MOJI_JOB_RETRIES": "1", "ADMIN_IDS": str(ADMIN),
+       "MOJI_QUEUE": "moji-test", "MOJI_LOG_LEVEL": "DEBUG"}
 
 
 redis_server, api, service = service_fixtures(env=ENV, workers=2)

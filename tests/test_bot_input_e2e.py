@@ -9,12 +9,12 @@ import logging
 import time
 
 import pytest
-from botkit import Service, service_fixtures, variant
+from botkit import BASIC_LIKENESS, Service, service_fixtures, variant
 
 from moji.localapi import LocalBotAPI
 
-ENV = {"MOJI_RATE_LIMIT": "3/60", "MOJI_QUEUE": "moji-input-test", "MOJI_LOG_LEVEL": "INFO",
-       "MOJI_HEARTBEAT_TTL": "3"}
+ENV = {**BASIC_LIKENESS, "MOJI_RATE_LIMIT": "3/60", "MOJI_QUEUE": "moji-input-test",
+       "MOJI_LOG_LEVEL": "INFO", "MOJI_HEARTBEAT_TTL": "3"}
 WHAT_I_TAKE = "I make stickers from photos"
 
 redis_server, api, svc = service_fixtures(env=ENV)

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 import redis
-from botkit import Service, free_port, variant
+from botkit import BASIC_LIKENESS, Service, free_port, variant
 
 from moji.localapi import LocalBotAPI
 
-ENV = {"MOJI_RATE_LIMIT": "0", "MOJI_MAX_QUEUE": "1000", "MOJI_HEARTBEAT_TTL": "3",
-       "MOJI_QUEUE": "moji-chaos", "MOJI_LOG_LEVEL": "INFO"}
+ENV = {**BASIC_LIKENESS, "MOJI_RATE_LIMIT": "0", "MOJI_MAX_QUEUE": "1000",
+       "MOJI_HEARTBEAT_TTL": "3", "MOJI_QUEUE": "moji-chaos", "MOJI_LOG_LEVEL": "INFO"}
 # informational replies: not an answer to a photo
 INFORMATIONAL = ("Got it!",)
 FAILURE_WORDS = ("went wrong", "stopped before", "send the photo again", "send it again")

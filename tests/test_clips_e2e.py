@@ -17,6 +17,7 @@ import json
 
 import pytest
 from botkit import (
+    BASIC_LIKENESS,
     eventually,
     fixture_bytes,
     job_results,
@@ -31,7 +32,8 @@ from pipeline.pack import PACK
 pytest.importorskip("imageio_ffmpeg")
 
 QUEUE = "moji-clip-test"
-ENV = {"MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE, "MOJI_LOG_LEVEL": "INFO"}
+ENV = {**BASIC_LIKENESS, "MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE,
+       "MOJI_LOG_LEVEL": "INFO"}
 FIRST = 90.0  # the first job of a worker loads the models
 BOT = "moji_test_bot"
 

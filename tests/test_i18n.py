@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from botkit import (
+    BASIC_LIKENESS,
     ROOT,
     inline_buttons,
     job_results,
@@ -27,7 +28,8 @@ from worker import i18n
 
 LANGS = sorted(i18n.LANGUAGES)
 QUEUE = "moji-i18n-test"
-ENV = {"MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE, "MOJI_LOG_LEVEL": "INFO"}
+ENV = {**BASIC_LIKENESS, "MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE,
+       "MOJI_LOG_LEVEL": "INFO"}
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 redis_server, api, svc = service_fixtures(env=ENV)

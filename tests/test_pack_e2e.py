@@ -14,13 +14,14 @@ import io
 import json
 import time
 
-from botkit import eventually, inline_buttons, service_fixtures, variant
+from botkit import BASIC_LIKENESS, eventually, inline_buttons, service_fixtures, variant
 from PIL import Image
 
 from pipeline.pack import PACK
 
 QUEUE = "moji-pack-test"
-ENV = {"MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE, "MOJI_LOG_LEVEL": "INFO"}
+ENV = {**BASIC_LIKENESS, "MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE,
+       "MOJI_LOG_LEVEL": "INFO"}
 FIRST = 90.0  # the first selfie loads the likeness models
 BOT = "moji_test_bot"
 # issue 8's target is 3 s from /pack to its link: `moji bench pack` measures it; the tests only
