@@ -97,6 +97,25 @@ def eventually(check, timeout: float = 15.0) -> bool:
     return True
 
 
+PROBE_USER = 999_999_001  # Service.settle's probe: an id no test plays
+
+
+def replied_to(call) -> int | None:
+    """The message id a Bot API call replies to (its reply_parameters), or None."""
+    import json
+
+    reply = call.params.get("reply_parameters")
+    reply = json.loads(reply) if isinstance(reply, str) else reply
+    return int(reply["message_id"]) if reply and "message_id" in reply else None
+
+
+# For the ENV of an end-to-end module whose subject is the service (one answer per photo,
+# commands, packs), not the look: its workers measure the likeness by landmarks and colour, so
+# they load no torch and measure a new person in 40 ms instead of a few hundred. Modules that
+# check what is measured (tests/test_identity_e2e.py) run the workers as shipped.
+BASIC_LIKENESS = {"MOJI_LIKENESS": "basic"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -143,6 +162,13 @@ class RedisServer:
             self.proc.wait(10)
         if self.tmp:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# How long Service.stop waits for the bot and the workers to exit after SIGTERM before it kills
+# them. An idle worker exits within a second or two; now and then one hangs after "warm shut down
+# requested" (2 of 3 teardowns of tests/test_inline_e2e.py, 2026-12-07): waiting 15 s for it cost
+# every such module 15 s. The tests of a clean shutdown are tests/test_service_run.py's.
+STOP_GRACE_S = 5.0
 
 
 class Service:
@@ -222,16 +248,60 @@ class Service:
             time.sleep(0.05)
         raise TimeoutError("no busy worker")
 
-    def wait_idle(self, queue: str = "moji", timeout: float = 60) -> None:
-        """Until no job is queued, scheduled (a retry waiting its turn) or running: a test that
-        counts the queue must not count what an earlier test left behind."""
+    def wait_idle(self, queue: str | None = None, timeout: float = 60) -> None:
+        """Until no job is queued, scheduled (a retry waiting its turn) or started (running, or
+        left by a killed worker until it is retried) and no worker is busy: a test that counts
+        the queue must not count what an earlier test left behind. `queue`: MOJI_QUEUE."""
         from rq import Queue
 
+        queue = queue or self.env.get("MOJI_QUEUE", "moji")
         conn = redis_connection(self.env["REDIS_URL"])
         q = Queue(queue, connection=conn)
         if not eventually(lambda: not q.count and not q.scheduled_job_registry.count
+                          and not q.started_job_registry.count
                           and not self.busy_worker_pids(), timeout=timeout):
             raise TimeoutError(f"queue {queue!r} never emptied")
+
+    def job_payloads(self) -> list[dict]:
+        """The payload of every job Redis still holds, whatever its state."""
+        from rq.job import Job
+
+        conn = redis.Redis.from_url(self.env["REDIS_URL"])
+        ids = [k.decode().removeprefix("rq:job:") for k in conn.scan_iter("rq:job:*", count=1000)
+               if k.count(b":") == 2]
+        return [job.args[0] for job in Job.fetch_many(ids, connection=conn)
+                if job is not None and job.args and isinstance(job.args[0], dict)]
+
+    def settle(self, messages: list[dict] = (), timeout: float = 60) -> None:
+        """Until nothing more can be sent for what the test sent, so that a count taken after
+        it is final, on a slow machine as on a fast one (a fixed sleep is not):
+
+        1. each of `messages` is accounted for: the bot answered it (a reply or a reaction)
+           or queued a job for it;
+        2. a /help from a probe user is answered: the bot has fetched every earlier update
+           (Telegram hands them out in order) and is answering;
+        3. no job is queued, scheduled, started or running (`wait_idle`): every job, retries
+           included, has sent all it will send."""
+        deadline = time.monotonic() + timeout
+        for message in messages:
+            chat_id, message_id = message["chat"]["id"], message["message_id"]
+
+            def accounted(chat_id=chat_id, message_id=message_id) -> bool:
+                return (any(replied_to(c) == message_id for c in self.api.calls_to(None, chat_id))
+                        or any(int(c.params.get("message_id", 0)) == message_id for c in
+                               self.api.calls_to("setMessageReaction", chat_id))
+                        or any(p.get("chat_id") == chat_id and p.get("message_id") == message_id
+                               for p in self.job_payloads()))
+
+            if not eventually(accounted, timeout=max(1.0, deadline - time.monotonic())):
+                raise TimeoutError(f"message {message_id} in chat {chat_id} never answered "
+                                   "nor queued")
+        probe = self.api.user(PROBE_USER, "Probe")
+        answered = len(self.api.calls_to("sendMessage", PROBE_USER))
+        self.api.send_text(probe, "/help")
+        self.api.wait_for("sendMessage", PROBE_USER, count=answered + 1,
+                          timeout=max(1.0, deadline - time.monotonic()))
+        self.wait_idle(timeout=max(1.0, deadline - time.monotonic()))
 
     def kill(self, pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
@@ -251,10 +321,14 @@ class Service:
         for proc in procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_S
         for proc in procs:
             try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:  # noted in its log, for whoever reads it
+                (self.logdir / "stop.log").open("a").write(
+                    f"pid {proc.pid} ({' '.join(proc.args[-1:])}) ignored SIGTERM for "
+                    f"{STOP_GRACE_S} s: killed\n")
                 proc.kill()
                 proc.wait(5)
         for log in self._logs:
@@ -283,11 +357,12 @@ def inline_buttons(markup) -> list[tuple[str, str]]:
         "inline_keyboard", []) for b in row]
 
 
-def service_fixtures(db: int, env: dict[str, str], workers: int = 1) -> tuple:
-    """Module-scoped pytest fixtures (redis_server, api, svc) for an end-to-end test module: its
-    own Redis database, a local Bot API server, and the real bot with `workers` real workers.
+def service_fixtures(env: dict[str, str], workers: int = 1, db: int = 0) -> tuple:
+    """Module-scoped pytest fixtures (redis_server, api, svc) for an end-to-end test module: a
+    redis-server of its own (so no database number is shared with another module or another
+    test process), a local Bot API server, and the real bot with `workers` real workers.
 
-        redis_server, api, svc = service_fixtures(db=11, env=ENV)
+        redis_server, api, svc = service_fixtures(env=ENV)
     """
     import pytest
 

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 import redis
-from botkit import Service, free_port, variant
+from botkit import BASIC_LIKENESS, Service, free_port, variant
 
 from moji.localapi import LocalBotAPI
 
-ENV = {"MOJI_RATE_LIMIT": "0", "MOJI_MAX_QUEUE": "1000", "MOJI_HEARTBEAT_TTL": "3",
-       "MOJI_QUEUE": "moji-chaos", "MOJI_LOG_LEVEL": "INFO"}
+ENV = {**BASIC_LIKENESS, "MOJI_RATE_LIMIT": "0", "MOJI_MAX_QUEUE": "1000",
+       "MOJI_HEARTBEAT_TTL": "3", "MOJI_QUEUE": "moji-chaos", "MOJI_LOG_LEVEL": "INFO"}
 # informational replies: not an answer to a photo
 INFORMATIONAL = ("Got it!",)
 FAILURE_WORDS = ("went wrong", "stopped before", "send the photo again", "send it again")
@@ -167,16 +167,17 @@ def tally(api: LocalBotAPI, name: str, photos: list[tuple[int, int]]) -> Tally:
     return result
 
 
-def wait_answered(api: LocalBotAPI, name: str, photos: list[tuple[int, int]], timeout: float,
-                  settle: float = 3.0) -> Tally:
-    """Until every photo has an answer (or `timeout`), then `settle` seconds more for late
-    duplicates; the figures are printed and kept."""
+def wait_answered(svc: Service, api: LocalBotAPI, name: str, photos: list[tuple[int, int]],
+                  timeout: float) -> Tally:
+    """Until every photo has an answer (or `timeout`), then until no job is queued, scheduled,
+    started (a killed worker's, until it is retried) or running: from then on no late duplicate
+    can come, however slow the machine; the figures are printed and kept."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not tally(api, name, photos).unanswered:
             break
-        time.sleep(0.5)
-    time.sleep(settle)
+        time.sleep(0.2)
+    svc.wait_idle(timeout=max(30.0, deadline - time.monotonic()))
     result = tally(api, name, photos)
     FIGURES.append(result.figures())
     print("\nCHAOS", json.dumps(result.figures(), ensure_ascii=False))
@@ -224,7 +225,7 @@ def _redis_restart(svc, api, own_redis, name: str, count: int, first_user: int, 
         time.sleep(5.0)  # down long enough for every worker to meet it, mid-job or idle
     finally:
         own_redis.start()
-    result = wait_answered(api, name, photos, timeout=timeout)
+    result = wait_answered(svc, api, name, photos, timeout=timeout)
     assert_exactly_once(result)
     told = tally(api, name + " (sent while Redis was down)", down)
     assert_exactly_once(told, stickers_only=False)
@@ -266,9 +267,9 @@ def test_worker_killed_mid_job_and_mid_send(svc, api):
     api.wait_for("sendSticker", 1301, timeout=60)
     svc.kill(svc.wait_busy()[0])
     svc.ensure_workers()
-    result = wait_answered(api, "worker killed mid-job and mid-send",
+    result = wait_answered(svc, api, "worker killed mid-job and mid-send",
                            [(1300, first["message_id"]), (1301, second["message_id"])],
-                           timeout=90, settle=15)  # the retry of the second: heartbeat + 5 s
+                           timeout=90)
     assert_exactly_once(result)
 
 
@@ -279,7 +280,7 @@ def _outage(svc, api, name: str, seconds: float, count: int, first_user: int, ba
     users = min(count, 10)
     api.outage(seconds)
     photos = send_photos(api, first_user, users, count, base)
-    result = wait_answered(api, name, photos, timeout=timeout)
+    result = wait_answered(svc, api, name, photos, timeout=timeout)
     assert_exactly_once(result)
 
 
@@ -305,7 +306,7 @@ def test_bot_api_outage_60s_long_queue(svc, api):
 def test_send_sticker_500s_then_stickers_not_failure_messages(svc, api):
     api.fail_for(10, 500, methods=("sendSticker",))
     photos = send_photos(api, 1800, 10, 20, 4000)
-    result = wait_answered(api, "sendSticker 500s for 10 s, 20 photos", photos, timeout=150)
+    result = wait_answered(svc, api, "sendSticker 500s for 10 s, 20 photos", photos, timeout=150)
     assert_exactly_once(result)
 
 
@@ -313,7 +314,7 @@ def test_send_sticker_429_over_30s_is_waited_out(svc, api):
     api.fail_next("sendSticker", 429, retry_after=32)
     (photo,) = send_photos(api, 1900, 1, 1, 5000)
     refused = api.wait_for("sendSticker", 1900, ok=False, timeout=60)[0]
-    result = wait_answered(api, "sendSticker 429 retry_after 32", [photo], timeout=120)
+    result = wait_answered(svc, api, "sendSticker 429 retry_after 32", [photo], timeout=120)
     assert_exactly_once(result)
     (sent,) = api.calls_to("sendSticker", 1900)
     assert sent.at - refused.at >= 32
@@ -325,7 +326,7 @@ def test_send_sticker_429_of_60s_for_many(svc, api):
     photos = send_photos(api, 1950, 5, 10, 5100)
     refused = api.wait_for("sendSticker", ok=False, count=10, timeout=120,
                            where=lambda c: "retry after 60" in (c.error or ""))
-    result = wait_answered(api, "sendSticker 429 retry_after 60, 10 photos", photos,
+    result = wait_answered(svc, api, "sendSticker 429 retry_after 60, 10 photos", photos,
                            timeout=300)
     assert_exactly_once(result)
     first_sent = min(c.at for c in api.calls_to("sendSticker") if 1950 <= int(
@@ -336,7 +337,7 @@ def test_send_sticker_429_of_60s_for_many(svc, api):
 def test_permanent_400_is_told_once_and_not_retried(svc, api):
     api.fail_next("sendSticker", 400, description="Bad Request: wrong file identifier")
     (photo,) = send_photos(api, 2100, 1, 1, 6000)
-    result = wait_answered(api, "sendSticker 400", [photo], timeout=60, settle=8)
+    result = wait_answered(svc, api, "sendSticker 400", [photo], timeout=60)
     assert_exactly_once(result, stickers_only=False)
     assert result.messages == 1 and "went wrong" in next(iter(result.texts))
     assert len(api.calls_to("sendSticker", 2100, ok=None)) == 1  # not retried
@@ -347,7 +348,7 @@ def test_informational_reply_failing_is_not_an_error(svc, api):
     nobody reads "something went wrong"."""
     api.fail_for(15, 500, methods=("sendMessage", "sendChatAction"))
     photos = send_photos(api, 2200, 15, 15, 7000)
-    result = wait_answered(api, "informational replies failing, 15 photos", photos,
+    result = wait_answered(svc, api, "informational replies failing, 15 photos", photos,
                            timeout=150)
     assert_exactly_once(result)
     for user in range(2200, 2215):

@@ -19,8 +19,11 @@ MOJI = [sys.executable, "-m", "moji.cli"]
 
 def moji(*args: str, env: dict | None = None,
          cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run `moji`. The likeness by landmarks and colour unless `env` says otherwise: these tests
+    check the command, and each run then loads no torch (test_render_json_contract runs the
+    shipped default, BiSeNet where its weights are; tests/test_likeness.py measures both)."""
     return subprocess.run([*MOJI, *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env or {})}, cwd=cwd)
+                          env={**os.environ, "MOJI_LIKENESS": "basic", **(env or {})}, cwd=cwd)
 
 
 def test_render_json_contract(tmp_path, no_face_png):
@@ -30,7 +33,8 @@ def test_render_json_contract(tmp_path, no_face_png):
     inputs = [FIXTURES / "grin.jpg", FIXTURES / "eyes_closed.jpg", tmp_path / "cup.png",
               tmp_path / "broken.jpg", tmp_path / "notes.txt", tmp_path / "missing.jpg"]
     out = tmp_path / "out"
-    result = moji("render", *map(str, inputs), "--style", "avatar", "--out", str(out), "--json")
+    result = moji("render", *map(str, inputs), "--style", "avatar", "--out", str(out), "--json",
+                  env={"MOJI_LIKENESS": os.environ.get("MOJI_LIKENESS", "auto")})
     assert result.returncode == 1, result.stderr  # some inputs gave no sticker
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["input"] for r in records] == [str(p) for p in inputs]

@@ -14,10 +14,10 @@ Own user ids (75xx), own Redis db (5) and queue, so it runs beside the other e2e
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from botkit import (
+    BASIC_LIKENESS,
     eventually,
     fixture_bytes,
     job_results,
@@ -32,11 +32,12 @@ from pipeline.pack import PACK
 pytest.importorskip("imageio_ffmpeg")
 
 QUEUE = "moji-clip-test"
-ENV = {"MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE, "MOJI_LOG_LEVEL": "INFO"}
+ENV = {**BASIC_LIKENESS, "MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE,
+       "MOJI_LOG_LEVEL": "INFO"}
 FIRST = 90.0  # the first job of a worker loads the models
 BOT = "moji_test_bot"
 
-redis_server, api, svc = service_fixtures(db=5, env=ENV)
+redis_server, api, svc = service_fixtures(env=ENV)
 
 
 def _reply_to(message: dict):
@@ -124,7 +125,7 @@ def test_emoji_replying_to_a_video_in_a_group_and_the_groups_pack(svc, api, redi
     group = api.group(-1007502, "Climbers")
     video = api.send_clip(bob, photo_clip([fixture_bytes("smile.jpg")], seconds=1.0,
                                           square=False), kind="video", chat=group)
-    time.sleep(1.0)  # a group video not addressed to the bot is left alone
+    svc.settle()  # a group video not addressed to the bot is left alone
     assert not api.calls_to("sendSticker", -1007502)
     api.send_text(bob, "/emoji", chat=group, reply_to=video)
     call = _sticker_for(api, -1007502, video)
@@ -156,7 +157,7 @@ def test_clip_over_20_mb_is_refused_before_it_is_queued(svc, api, redis_server):
     (told,) = api.wait_for("sendMessage", 7503, where=_reply_to(big))
     assert told.params["text"] == ("That video is too big: bots can download files up to "
                                    "20 MB. Send a shorter one.")
-    time.sleep(1.0)
+    svc.settle([big])
     assert int(redis_server.client.hget("moji:stats:counters", "jobs") or 0) == jobs
     assert not api.calls_to("getFile") or all(
         c.params.get("file_id") != big["video"]["file_id"] for c in api.calls_to("getFile"))

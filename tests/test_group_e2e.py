@@ -9,14 +9,15 @@ import io
 import json
 import time
 
-from botkit import job_results, service_fixtures
+from botkit import BASIC_LIKENESS, job_results, service_fixtures
 from PIL import Image
 
 QUEUE = "moji-group-test"
-ENV = {"MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE, "MOJI_LOG_LEVEL": "INFO"}
+ENV = {**BASIC_LIKENESS, "MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE,
+       "MOJI_LOG_LEVEL": "INFO"}
 FIRST = 90.0  # the first photo loads the likeness models
 
-redis_server, api, svc = service_fixtures(db=3, env=ENV)
+redis_server, api, svc = service_fixtures(env=ENV)
 
 
 def _stickers_for(api, chat_id: int, photo: dict, count: int = 1) -> list:

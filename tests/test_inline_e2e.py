@@ -14,18 +14,19 @@ import io
 import json
 import time
 
-from botkit import fixture_bytes, service_fixtures
+from botkit import BASIC_LIKENESS, fixture_bytes, service_fixtures
 
 from moji.localapi import LocalBotAPI
 from worker.config import Keys
 from worker.jobs import INLINE_MAX, StickerRequest, record_sticker
 
 QUEUE = "moji-inline-test"
-ENV = {"MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE, "MOJI_LOG_LEVEL": "INFO"}
+ENV = {**BASIC_LIKENESS, "MOJI_RATE_LIMIT": "60/60", "MOJI_QUEUE": QUEUE,
+       "MOJI_LOG_LEVEL": "INFO"}
 KINDS = [("😉", ["smile", "wink", "raised"]), ("😁", ["grin", "open", "neutral"]),
          ("🙂", ["smile", "open", "neutral"])]
 
-redis_server, api, svc = service_fixtures(db=8, env=ENV)
+redis_server, api, svc = service_fixtures(env=ENV)
 
 
 # --- the search and the list, without Telegram ---------------------------------------------------

@@ -82,7 +82,7 @@ def test_moji_run_with_embedded_redis(tmp_path):
 
 
 def test_moji_run_webhook_mode(tmp_path):
-    redis_server = RedisServer(db=14)
+    redis_server = RedisServer()
     redis_server.flush()
     port = free_port()
     try:

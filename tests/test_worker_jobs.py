@@ -73,7 +73,7 @@ def test_bot_starts_without_torch_or_mediapipe():
 def redis_db():
     from botkit import RedisServer
 
-    server = RedisServer(db=10)
+    server = RedisServer()
     server.flush()
     yield server.client
     server.close()

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+RATIO_TARGET = 2.5  # whole pipeline / landmarker alone: a target the benchmark prints
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -124,7 +125,10 @@ def run_pipeline(args: argparse.Namespace) -> int:
         share = "" if stage == "total" else f"{median / total:7.0%}"
         print(f"{stage:<14}{median:>10.2f}{np.percentile(values, 90):>10.2f}{share:>8}")
     print(f"{'landmarker alone':<14}{alone:>6.2f}")
-    print(f"whole pipeline / landmarker alone: {total / alone:.2f}x")
+    # the project's own aim for the per-photo path, printed to compare against: nothing enforces
+    # it, and a loaded machine moves the ratio
+    print(f"whole pipeline / landmarker alone: {total / alone:.2f}x "
+          f"(target: at most {RATIO_TARGET}x)")
     if likeness_ms:
         print(f"likeness ({pipe.likeness_estimator.name}, once per person): median "
               f"{np.median(likeness_ms):.1f} ms, p90 {np.percentile(likeness_ms, 90):.1f} ms "
