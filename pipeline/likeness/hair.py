@@ -1,49 +1,16 @@
-"""Likeness with BiSeNet (face-parsing.PyTorch's 79999_iter.pth, 19 CelebAMask-HQ classes).
-
-The weights were trained on CelebAMask-HQ, whose images are for non-commercial research only.
-
-The photo is warped into a head frame framed like CelebAMask-HQ (pipeline.likeness.head_frame)
-and parsed once; hair (17), hat (18) and glasses (6) come from its classes and their shapes.
-Skin, facial hair and lips are measured as in pipeline.likeness.measure_common, with BiSeNet's
-skin class keeping hair, glasses and hands out of the skin samples.
-"""
+"""Hair from BiSeNet's hair class: length, a style hint, colour."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .analyze import FaceAnalysis
-from .errors import MojiError
-from .likeness import (
-    HAIR_SWATCHES,
-    FaceRegions,
-    HeadFrame,
-    Likeness,
-    LikenessOptions,
-    body_colour,
-    eye_band,
-    face_regions,
-    facial_hair_colour,
-    find_bisenet_weights,
-    glasses_from_eyes,
-    head_frame,
-    hex_to_rgb,
-    measure_common,
-    name_hair_colour,
-)
+from .classes import HAIR, SKIN
+from .colour import hex_to_rgb, image_luma, srgb_to_lab
+from .frame import FaceRegions, HeadFrame
+from .hair_colour import name_hair_colour
+from .light import body_colour
+from .vocabulary import HAIR_SWATCHES
 
-SKIN, EYE_L, EYE_R, GLASSES, NOSE, U_LIP, L_LIP, NECK, CLOTH, HAIR, HAT = \
-    1, 4, 5, 6, 10, 12, 13, 14, 16, 17, 18
-
-# Thresholds, in units of the frame's eye distance d (tuned on all of eval/likeness.csv before
-# the by-person tuning / held-out split; see moji/evaluate_likeness.py for the record and the
-# figures on each half). A logistic model over the area, BiSeNet's lens darkness and the
-# landmark cues of glasses_from_eyes did no better than these three thresholds in by-person
-# cross-validation on the tuning half (76.0% vs 75.9% balanced accuracy), so they stay.
-GLASSES_AREA = 0.01  # eye_g pixels / d^2 (BiSeNet rarely calls anything else glasses)
-SUNGLASSES_BAND = 0.5  # median luma around the eyes / cheek luma: dark lenses...
-SUNGLASSES_LENS = 0.3  # ...or the lenses' own median luma / cheek luma
-HAT_AREA = 0.2  # hat pixels / d^2
 # Bald: no hair above the brows in the middle nor at the temples, and skin reaching this far
 # above the brows (in d). Most shared photos are tight crops that cut the scalp off: the rule
 # is strict on purpose (a wrong "bald" costs more than a missed one).
@@ -63,122 +30,10 @@ LONG_ABOVE_CHIN = 0.3  # ...reaching to within this of the chin's level (in d): 
 MEDIUM_BELOW_EYES = 0.9  # hair reaching this far below the eyes at the sides
 
 
-class BiSeNetLikeness:
-    def __init__(self, options: LikenessOptions) -> None:
-        import torch
-
-        from .bisenet import BiSeNetParser
-
-        path = find_bisenet_weights(options)
-        if path is None or not path.is_file():
-            raise MojiError("weights_missing", "The bisenet likeness needs 79999_iter.pth: run "
-                            "`moji models fetch bisenet`, or set MOJI_LIKENESS=basic.")
-        self._torch = torch
-        self.parser = BiSeNetParser(weights=path, device=options.device)
-        self.size = int(options.size)
-
-    def labels(self, image: np.ndarray) -> np.ndarray:
-        """(S, S, 3) uint8 -> (S, S) uint8 BiSeNet classes."""
-        with self._torch.inference_mode():
-            x = self.parser.transforms(image[None], self.parser.device)
-            # The checkpoint wants 512; the transform resizes to it. Parse at our own size
-            # instead: the network is fully convolutional and 384 is ~2x faster on a CPU.
-            if x.shape[-1] != self.size:
-                x = self._torch.nn.functional.interpolate(x, size=(self.size, self.size),
-                                                          mode="bilinear", align_corners=False)
-            logits = self.parser.model.parse(x)
-            return logits[0].argmax(0).to(self._torch.uint8).cpu().numpy()
-
-    def measure(self, rgb: np.ndarray, face: FaceAnalysis) -> Likeness:
-        frame = head_frame(rgb, face, self.size)
-        labels = self.labels(frame.image)
-        labels[~frame.valid] = 0
-        regions = face_regions(frame)
-        lower = (regions.chin | regions.jaw)
-        beard_hair = float((labels[lower] == HAIR).mean()) if lower.any() else 0.0
-        common = measure_common(rgb, face, frame, regions, skin=labels == SKIN,
-                                lips=np.isin(labels, (U_LIP, L_LIP)), beard_hair=beard_hair)
-        glasses, glasses_feats = measure_glasses(frame, regions, labels)
-        headwear, hat_feats = measure_headwear(frame, regions, labels)
-        length, style, hair_feats = measure_hair(frame, regions, labels, headwear != "none")
-        hair_mask = (labels == HAIR) & ~(regions.oval & (regions_lower(frame, regions)))
-        colour, hair_rgb = hair_colour(frame, hair_mask, common, length)
-        likeness = Likeness(
-            hair_length=length, hair_colour=colour, hair_rgb=hair_rgb, hair_style=style,
-            facial_hair=common.facial_hair,
-            facial_hair_rgb=facial_hair_colour(frame, regions, common.facial_hair, common.light),
-            glasses=glasses, headwear=headwear, skin_rgb=common.skin_rgb, monk=common.monk,
-            lips_rgb=common.lips_rgb)
-        self.last_features = {**common.facial_hair_features, **hat_feats, **hair_feats,
-                              **glasses_feats}
-        return likeness
-
-    def close(self) -> None:
-        self.parser = None  # type: ignore[assignment]
-
-
 def regions_lower(frame: HeadFrame, regions: FaceRegions) -> np.ndarray:
     """Rows below the nose: hair there, inside the face, is a beard, not the head's hair."""
     yy = np.arange(frame.size)[:, None]
     return np.broadcast_to(yy > frame.points[2, 1], (frame.size, frame.size))
-
-
-def measure_glasses(frame: HeadFrame, regions: FaceRegions, labels: np.ndarray
-                    ) -> tuple[str, dict[str, float]]:
-    from .likeness import _luma
-
-    d = frame.eye_distance
-    lens = labels == GLASSES
-    band = eye_band(frame)
-    area = float(lens.sum() / d**2)
-    luma = _luma(frame.image)
-    cheek = float(np.median(luma[regions.cheeks])) + 1.0 if regions.cheeks.any() else 128.0
-    # Over the eyes only (the rims are dark for every pair of glasses).
-    inside = lens & band
-    lens_dark = float(np.median(luma[inside])) / cheek if inside.sum() > 10 else 1.0
-    eyes_seen = float(np.isin(labels, (EYE_L, EYE_R)).sum() / d**2)
-    feats = {"lens_area": area, "lens_band": float(inside.sum() / max(1, band.sum())),
-             "lens_dark": lens_dark, "eyes_seen": eyes_seen, **glasses_from_eyes(frame, regions)}
-    if area < GLASSES_AREA:
-        return "none", feats
-    if feats["eye_band_dark"] < SUNGLASSES_BAND or lens_dark < SUNGLASSES_LENS:
-        return "sunglasses", feats
-    return "glasses", feats
-
-
-def measure_headwear(frame: HeadFrame, regions: FaceRegions, labels: np.ndarray
-                     ) -> tuple[str, dict[str, float]]:
-    d = frame.eye_distance
-    hat = labels == HAT
-    area = float(hat.sum() / d**2)
-    feats = {"hat_area": area}
-    if area < HAT_AREA:
-        return "none", feats
-    ys, xs = np.nonzero(hat)
-    top, bottom = np.percentile(ys, 2), np.percentile(ys, 98)
-    left, right = np.percentile(xs, 2), np.percentile(xs, 98)
-    height = (bottom - top) / d
-    width = (right - left) / regions.face_width
-    eye_y = frame.points[[33, 263], 1].mean()
-    # Hat pixels beside the face below the eyes: a scarf or a beanie pulled over the ears.
-    side = hat & ~regions.oval
-    side_low = float(side[int(eye_y + 0.3 * d):].sum() / d**2)
-    below_jaw = float(hat[int(regions.chin_y):].sum() / d**2)
-    # How low the hat comes over the forehead, relative to the brows (in d; < 0: above).
-    cx = int(frame.points[168, 0])
-    col = hat[:, max(0, cx - 3):cx + 4].any(axis=1)
-    low_edge = (np.nonzero(col)[0].max() - regions.brow_y) / d if col.any() else -1.0
-    feats.update(hat_height=height, hat_width=width, hat_side_low=side_low,
-                 hat_below_jaw=below_jaw, hat_low_edge=low_edge)
-    # On the shared photos (tight crops that cut most hats off) the shapes barely separate
-    # the types; caps are the most common, so they are the default.
-    if below_jaw > 0.15 or side_low > 0.5:
-        return "headscarf", feats
-    if width > 1.45:
-        return "hat", feats
-    if height > 1.5 and low_edge < -0.5:
-        return "turban", feats
-    return "cap", feats
 
 
 def measure_hair(frame: HeadFrame, regions: FaceRegions, labels: np.ndarray, covered: bool
@@ -268,8 +123,6 @@ def measure_hair(frame: HeadFrame, regions: FaceRegions, labels: np.ndarray, cov
 
 def skin_like(frame: HeadFrame, regions: FaceRegions, mask: np.ndarray) -> float:
     """Share of `mask` coloured like the face's own cheeks (CIELAB, lightness counted half)."""
-    from .likeness import srgb_to_lab
-
     if not regions.cheeks.any() or not mask.any():
         return 0.0
     ref = srgb_to_lab(np.median(frame.image[regions.cheeks].astype(np.float64), axis=0))
@@ -285,9 +138,7 @@ def texture(frame: HeadFrame, mask: np.ndarray) -> float:
         return 1.0
     import cv2
 
-    from .likeness import _luma
-
-    luma = _luma(frame.image)
+    luma = image_luma(frame.image)
     detail = np.abs(luma - cv2.GaussianBlur(luma, (0, 0), 1.5))
     return float(detail[mask].mean() / (luma[mask].mean() * 0.06 + 2.0))
 

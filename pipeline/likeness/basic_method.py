@@ -4,7 +4,7 @@ The selfie segmenter gives the person; the person minus the face outline, above 
 is where hair and headwear can be. Pixels there that are coloured like the face's skin are
 skin (a bald scalp, ears, neck); the rest is hair. Glasses come from edges across the nose
 bridge and under the eyes; headwear only from a scalp whose colour is neither skin nor the hair
-at the temples. Skin and facial hair are measured as in pipeline.likeness.measure_common.
+at the temples. Skin and facial hair are measured as in common.measure_common.
 
 Worse than BiSeNet (moji/evaluate_likeness.py measures by how much), but with no torch and no
 non-commercial weights, and a few tens of milliseconds per face.
@@ -12,25 +12,24 @@ non-commercial weights, and a few tens of milliseconds per face.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from .analyze import FaceAnalysis
-from .likeness import (
-    HAIR_SWATCHES,
-    Likeness,
-    LikenessOptions,
-    body_colour,
-    face_regions,
-    facial_hair_colour,
-    find_segmenter,
-    glasses_from_eyes,
-    head_frame,
-    hex_to_rgb,
-    measure_common,
-    name_hair_colour,
-    srgb_to_lab,
-)
-from .quiet import native_quiet
+from ..quiet import native_quiet
+from .colour import hex_to_rgb, srgb_to_lab
+from .common import measure_common
+from .facial_hair import facial_hair_colour
+from .frame import face_regions, head_frame
+from .glasses import glasses_from_eyes
+from .hair_colour import name_hair_colour
+from .light import body_colour
+from .options import LikenessOptions, find_segmenter
+from .types import Likeness
+from .vocabulary import HAIR_SWATCHES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..analyze import FaceAnalysis
 
 FRAME = 256  # the segmenter's own input size
 # Tuned on eval/likeness.csv (see moji/evaluate_likeness.py).
