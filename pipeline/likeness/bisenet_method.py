@@ -16,13 +16,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import MojiError
+from .age import age_signs, line_score
 from .classes import HAIR, L_LIP, SKIN, U_LIP
 from .common import measure_common
-from .facial_hair import facial_hair_colour
+from .earrings import measure_earrings
+from .eyes import measure_eyes
+from .facial_hair import beard_hair_share
 from .frame import face_regions, head_frame
 from .glasses import measure_glasses
-from .hair import hair_colour, measure_hair, regions_lower
-from .headwear import measure_headwear
+from .guesses import rank_headwear, rank_lengths, rank_styles
+from .hair import measure_hair, read_hair_colour, regions_lower
+from .headwear import measure_headwear, refine_headwear
 from .options import LikenessOptions, find_bisenet_weights
 from .types import Likeness
 
@@ -61,23 +65,42 @@ class BiSeNetLikeness:
         labels = self.labels(frame.image)
         labels[~frame.valid] = 0
         regions = face_regions(frame)
-        lower = (regions.chin | regions.jaw)
-        beard_hair = float((labels[lower] == HAIR).mean()) if lower.any() else 0.0
-        common = measure_common(rgb, face, frame, regions, skin=labels == SKIN,
+        skin = labels == SKIN
+        beard_hair = beard_hair_share(regions, labels)
+        common = measure_common(rgb, face, frame, regions, skin=skin,
                                 lips=np.isin(labels, (U_LIP, L_LIP)), beard_hair=beard_hair)
         glasses, glasses_feats = measure_glasses(frame, regions, labels)
         headwear, hat_feats = measure_headwear(frame, regions, labels)
+        headwear, headwear_rgb, kind_feats = refine_headwear(frame, regions, labels, headwear,
+                                                             common.light)
         length, style, hair_feats = measure_hair(frame, regions, labels, headwear != "none")
         hair_mask = (labels == HAIR) & ~(regions.oval & (regions_lower(frame, regions)))
-        colour, hair_rgb = hair_colour(frame, hair_mask, common, length)
+        hair = read_hair_colour(frame, hair_mask, common.light, common.grey)
+        colour = None if length == "none" else hair.name
+        eye_colour, eye_rgb, eye_ranked = measure_eyes(frame, regions, common.light,
+                                                       common.grey)
+        earrings, earring_feats = measure_earrings(frame, regions, labels)
+        lines = line_score(frame, regions, skin)
+        signs, signs_ranked = age_signs(colour, common.facial_hair_colour_name, lines)
         likeness = Likeness(
-            hair_length=length, hair_colour=colour, hair_rgb=hair_rgb, hair_style=style,
-            facial_hair=common.facial_hair,
-            facial_hair_rgb=facial_hair_colour(frame, regions, common.facial_hair, common.light),
-            glasses=glasses, headwear=headwear, skin_rgb=common.skin_rgb, monk=common.monk,
-            lips_rgb=common.lips_rgb)
+            hair_length=length, hair_colour=colour, hair_rgb=hair.rgb, hair_style=style,
+            hair_highlight_rgb=None if length == "none" else hair.highlight_rgb,
+            facial_hair=common.facial_hair, facial_hair_rgb=common.facial_hair_rgb,
+            glasses=glasses, headwear=headwear, headwear_rgb=headwear_rgb,
+            skin_rgb=common.skin_rgb, monk=common.monk, lips_rgb=common.lips_rgb,
+            eye_colour=eye_colour, eye_rgb=eye_rgb, age_signs=signs, earrings=earrings)
+        likeness.guesses = {
+            "hair_colour": ("bald",) if colour is None else hair.ranked[:3],
+            "hair_length": rank_lengths(length),
+            "hair_style": rank_styles(style, length),
+            "facial_hair": common.facial_hair_ranked[:3],
+            "headwear": rank_headwear(headwear),
+            "eye_colour": eye_ranked[:3],
+            "age_signs": signs_ranked,
+        }
         self.last_features = {**common.facial_hair_features, **hat_feats, **hair_feats,
-                              **glasses_feats}
+                              **glasses_feats, **kind_feats, **hair.features, **earring_feats,
+                              "age_lines": lines}
         return likeness
 
     def close(self) -> None:

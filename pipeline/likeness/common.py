@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .colour import is_greyscale
-from .facial_hair import classify_facial_hair, facial_hair_features
+from .facial_hair import decide_facial_hair, facial_hair_colour, facial_hair_features
 from .frame import FaceRegions, HeadFrame
 from .light import USE_WHITES, Light, estimate_light, find_whites, lit_median
 from .skin import skin_from_pixels
@@ -28,6 +28,9 @@ class Common:
     facial_hair: str
     facial_hair_features: dict[str, float]
     lips_rgb: tuple[int, int, int] | None
+    facial_hair_rgb: tuple[int, int, int] | None = None
+    facial_hair_colour_name: str | None = None  # a HAIR_COLOURS name: grey, white, ...
+    facial_hair_ranked: tuple[str, ...] = ()
 
 
 def measure_common(rgb: np.ndarray, face: FaceAnalysis, frame: HeadFrame, regions: FaceRegions,
@@ -48,11 +51,11 @@ def measure_common(rgb: np.ndarray, face: FaceAnalysis, frame: HeadFrame, region
     skin_rgb, monk = skin_from_pixels(frame.image[skin_mask], light, grey_photo=grey)
     feats = facial_hair_features(frame, regions, skin)
     feats["beard_hair"] = beard_hair
-    facial_hair = classify_facial_hair(feats)
-    if beard_hair > 0.35 and facial_hair in ("none", "stubble", "moustache"):
-        facial_hair = "beard"
+    facial_hair, ranked = decide_facial_hair(feats, beard_hair)
+    beard_rgb, beard_name = facial_hair_colour(frame, regions, facial_hair, light, grey)
     lip_mask = regions.lips if lips is None else lips & regions.lips
     lips_rgb = None
     if lip_mask.sum() >= 10 and not grey:
         lips_rgb = tuple(int(c) for c in light.apply(lit_median(frame.image[lip_mask])))
-    return Common(grey, light, skin_rgb, monk, facial_hair, feats, lips_rgb)  # type: ignore[arg-type]
+    return Common(grey, light, skin_rgb, monk, facial_hair, feats, lips_rgb,  # type: ignore[arg-type]
+                  beard_rgb, beard_name, ranked)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .colour import image_luma
+from .colour import image_luma, srgb_to_lab
 from .frame import FaceRegions, HeadFrame
+from .hair_colour import name_hair_colour
 from .light import Light
 from .vocabulary import FACIAL_HAIR
 
@@ -78,23 +79,76 @@ FACIAL_HAIR_WEIGHTS = np.array([
     (0.181, -0.463, 0.202, 0.134, -0.055),
 ])
 FACIAL_HAIR_BIAS = np.array([-0.497, 1.164, -0.996, -0.557, 0.885])
+# A face is clean unless the softmax gives "none" less than this (tuned on the tuning
+# people for >= 95% of clean faces drawn clean).
+NONE_FLOOR = 0.35
+BEARD_HAIR_CHIN = 0.35  # share of the chin BiSeNet calls hair: a full beard
+# Grey and white beards: the lighter half of the beard's regions this hueless and light.
+GREY_BEARD_CHROMA = 9.0
+GREY_BEARD_L = 50.0
+
+
+def facial_hair_scores(f: dict[str, float]) -> np.ndarray:
+    """The softmax's probabilities, in FACIAL_HAIR order."""
+    x = np.log(np.clip([f[k] for k in FACIAL_HAIR_FEATURES], 0.05, 5.0))
+    z = x @ FACIAL_HAIR_WEIGHTS + FACIAL_HAIR_BIAS
+    e = np.exp(z - z.max())
+    return e / e.sum()
 
 
 def classify_facial_hair(f: dict[str, float]) -> str:
-    x = np.log(np.clip([f[k] for k in FACIAL_HAIR_FEATURES], 0.05, 5.0))
-    return FACIAL_HAIR[int(np.argmax(x @ FACIAL_HAIR_WEIGHTS + FACIAL_HAIR_BIAS))]
+    return FACIAL_HAIR[int(np.argmax(facial_hair_scores(f)))]
 
 
-def facial_hair_colour(frame: HeadFrame, regions: FaceRegions, facial_hair: str, light: Light
-                       ) -> tuple[int, int, int] | None:
-    """The colour of the facial hair: the darker half of its regions, light-corrected."""
+def decide_facial_hair(f: dict[str, float], beard_hair: float = 0.0
+                       ) -> tuple[str, tuple[str, ...]]:
+    """(facial hair, names ranked by the softmax) with the clean-face guard: a face is drawn
+    with facial hair only when the softmax gives "none" less than NONE_FLOOR (a clean face
+    drawn with a beard is the worst miss: it is someone else), or BiSeNet calls the chin
+    hair."""
+    p = facial_hair_scores(f)
+    ranked = tuple(FACIAL_HAIR[i] for i in np.argsort(-p))
+    best = ranked[0]
+    if best != "none" and p[0] >= NONE_FLOOR:
+        best = "none"
+    if beard_hair > BEARD_HAIR_CHIN and best in ("none", "stubble", "moustache"):
+        best = "beard"
+    ranked = (best, *(n for n in ranked if n != best))
+    return best, ranked
+
+
+def beard_hair_share(regions: FaceRegions, labels: np.ndarray) -> float:
+    """The share of the chin that BiSeNet calls hair (it does, for full beards). The chin
+    only: long hair falling over the jaw's edge is not a beard."""
+    from .classes import HAIR
+
+    return float((labels[regions.chin] == HAIR).mean()) if regions.chin.any() else 0.0
+
+
+def facial_hair_colour(frame: HeadFrame, regions: FaceRegions, facial_hair: str, light: Light,
+                       grey_photo: bool = False
+                       ) -> tuple[tuple[int, int, int] | None, str | None]:
+    """The colour of the facial hair, light-corrected, and its hair colour name.
+
+    Dark facial hair: the darker half of its regions (the skin between the hairs is lighter).
+    Grey and white facial hair is lighter and greyer than the skin around it: when the
+    regions' lighter half is nearly hueless, that is the colour.
+    """
     if facial_hair == "none":
-        return None
+        return None, None
     mask = {"moustache": regions.upper_lip, "goatee": regions.chin | regions.upper_lip}.get(
         facial_hair, regions.chin | regions.jaw)
     pixels = frame.image[mask].astype(np.float64)
     if len(pixels) < 5:
-        return None
+        return None, None
     luma = pixels @ np.array([0.299, 0.587, 0.114])
-    dark = pixels[luma <= np.median(luma)]
-    return tuple(int(c) for c in light.apply(np.median(dark, axis=0)))  # type: ignore[return-value]
+    dark = light.apply(np.median(pixels[luma <= np.median(luma)], axis=0))
+    light_half = light.apply(np.median(pixels[luma >= np.median(luma)], axis=0))
+    lab = srgb_to_lab(light_half)
+    if not grey_photo and float(np.hypot(lab[1], lab[2])) < GREY_BEARD_CHROMA \
+            and lab[0] > GREY_BEARD_L:
+        rgb = light_half
+    else:
+        rgb = dark
+    rgb_int = tuple(int(round(c)) for c in rgb)
+    return rgb_int, name_hair_colour(rgb_int, grey_photo=grey_photo)  # type: ignore[return-value]

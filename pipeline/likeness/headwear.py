@@ -1,13 +1,23 @@
-"""Headwear from BiSeNet's hat class and its shape."""
+"""Headwear from BiSeNet's hat class and its shape; its kind and colour.
+
+measure_headwear names cap / hat / turban / headscarf from the hat mask's shape;
+refine_headwear then tells a hijab (a headscarf that hides all the hair) and a keffiyeh (a
+scarf with a fine woven check) from other scarves, and measures the headwear's colour.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .classes import HAT
+from .classes import HAIR, HAT
+from .colour import image_luma
 from .frame import FaceRegions, HeadFrame
+from .light import Light
 
 HAT_AREA = 0.2  # hat pixels / d^2
+HIJAB_HAIR = 0.05  # hair pixels beside and above the face / d^2 below which no hair shows
+KEFFIYEH_CHECK = 1.6  # fine-scale texture of the scarf vs the face's cheeks: a woven check...
+KEFFIYEH_CONTRAST = 0.35  # ...with both light and dark threads (luma spread / median)
 
 
 def measure_headwear(frame: HeadFrame, regions: FaceRegions, labels: np.ndarray
@@ -43,3 +53,32 @@ def measure_headwear(frame: HeadFrame, regions: FaceRegions, labels: np.ndarray
     if height > 1.5 and low_edge < -0.5:
         return "turban", feats
     return "cap", feats
+
+
+def refine_headwear(frame: HeadFrame, regions: FaceRegions, labels: np.ndarray, kind: str,
+                    light: Light) -> tuple[str, tuple[int, int, int] | None, dict[str, float]]:
+    """(kind, light-corrected colour or None, features): hijab and keffiyeh told apart from
+    other headscarves; the colour of any headwear."""
+    hat = (labels == HAT) & frame.valid
+    if kind == "none" or hat.sum() < 20:
+        return kind, None, {}
+    d = frame.eye_distance
+    hair_out = (labels == HAIR) & ~regions.oval
+    hair_area = float(hair_out.sum() / d**2)
+    luma = image_luma(frame.image)
+    import cv2
+
+    detail = np.abs(luma - cv2.GaussianBlur(luma, (0, 0), max(1.0, frame.size / 256)))
+    cheeks = regions.cheeks
+    cheek_detail = float(detail[cheeks].mean()) + 0.5 if cheeks.any() else 1.0
+    check = float(detail[hat].mean()) / cheek_detail
+    lo, mid, hi = np.percentile(luma[hat], [10, 50, 90])
+    contrast = float(hi - lo) / (float(mid) + 1.0)
+    feats = {"hat_hair": hair_area, "hat_check": check, "hat_contrast": contrast}
+    rgb = tuple(int(round(c)) for c in light.apply(np.median(frame.image[hat], axis=0)))
+    if kind in ("headscarf", "turban") and check > KEFFIYEH_CHECK \
+            and contrast > KEFFIYEH_CONTRAST:
+        kind = "keffiyeh"
+    elif kind == "headscarf" and hair_area < HIJAB_HAIR:
+        kind = "hijab"
+    return kind, rgb, feats  # type: ignore[return-value]
