@@ -95,3 +95,48 @@ def recolour_hair(rgb: np.ndarray, alpha: np.ndarray, target: tuple[int, int, in
     new = painted[None, None, :] * shade[..., None]
     out = x * (1 - alpha[..., None]) + new * alpha[..., None]
     return np.clip(out, 0, 255).round().astype(np.uint8)
+
+
+def time_likeness(paths: list[str], method: str = "bisenet", repeats: int = 3) -> dict:
+    """Milliseconds per face of LikenessEstimator.measure (faces found first, not timed).
+
+    Run it on one core to check the issue's budget (300 ms once per person):
+    `taskset -c 0 python -m moji.likeness_traits bench PHOTO...`.
+    """
+    import time
+
+    from pipeline.analyze import AnalyzerOptions, FaceAnalyzer
+    from pipeline.decode import decode_image
+    from pipeline.likeness import LikenessEstimator, LikenessOptions
+
+    found = []
+    with FaceAnalyzer.create_from_options(AnalyzerOptions(max_faces=1)) as analyzer:
+        for path in paths:
+            with open(path, "rb") as f:
+                rgb = decode_image(f.read()).rgb
+            faces = analyzer.detect(rgb)
+            if faces:
+                found.append((rgb, faces[0]))
+    times = []
+    with LikenessEstimator.create_from_options(LikenessOptions(method=method)) as estimator:
+        estimator.measure(*found[0])  # warm up
+        for _ in range(repeats):
+            for rgb, face in found:
+                start = time.perf_counter()
+                estimator.measure(rgb, face)
+                times.append(1000 * (time.perf_counter() - start))
+    return {"faces": len(found), "median_ms": float(np.median(times)),
+            "p90_ms": float(np.percentile(times, 90))}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="issue 16's likeness trait measures")
+    sub = parser.add_subparsers(dest="what", required=True)
+    bench = sub.add_parser("bench", help="ms per face of the likeness")
+    bench.add_argument("photos", nargs="+")
+    bench.add_argument("--method", default="bisenet")
+    args = parser.parse_args()
+    print(json.dumps(time_likeness(args.photos, args.method)))

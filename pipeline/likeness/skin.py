@@ -81,5 +81,6 @@ def skin_from_pixels(pixels: np.ndarray, light: Light, grey_photo: bool = False
         idx = 2 if idx < 4 else idx
         rgb = hex_to_rgb(MONK_SCALE[idx])
         return rgb, idx + 1
-    rgb = onto_skin_band(corrected)
-    return rgb, monk_index(rgb)
+    # The Monk index is read from the corrected colour itself (as validated against the hand
+    # labels and the light changes); the band only takes the odd tint out of the drawn colour.
+    return onto_skin_band(corrected), monk_index(corrected)
