@@ -212,3 +212,15 @@ def test_every_trait_has_ranked_guesses(bisenet, found):
         assert likeness.guesses["eye_colour"][0] == likeness.eye_colour
         assert likeness.guesses["hair_length"][0] == likeness.hair_length
         assert likeness.eye_colour in EYE_COLOURS and likeness.earrings in ("none", "earrings")
+
+
+def test_age_signs_are_conservative():
+    from pipeline.likeness.age import AGE_LINES_WITH_GREY, age_signs
+
+    assert age_signs("dark_brown", None, 10.0)[0] == "none"  # lines alone never count
+    assert age_signs("black", "grey", 0.5)[0] == "some"  # a grey beard does
+    assert age_signs("grey", None, 0.5)[0] == "some"
+    assert age_signs("white", None, AGE_LINES_WITH_GREY + 0.1)[0] == "marked"
+    for hair in ("black", "grey"):
+        signs, ranked = age_signs(hair, None, 1.0)
+        assert ranked[0] == signs and sorted(ranked) == ["marked", "none", "some"]
