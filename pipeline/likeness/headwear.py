@@ -16,7 +16,9 @@ from .light import Light
 
 HAT_AREA = 0.2  # hat pixels / d^2
 HIJAB_HAIR = 0.05  # hair pixels beside and above the face / d^2 below which no hair shows
-KEFFIYEH_CHECK = 1.6  # fine-scale texture of the scarf vs the face's cheeks: a woven check...
+# Keffiyeh: no labelled keffiyeh among the shared photos, so these are set strictly by hand
+# above what a plain dark scarf with folds gives (Mariam_Ali_Hassan_0001's hijab: 1.6, 2.5).
+KEFFIYEH_CHECK = 2.2  # fine-scale texture of the scarf vs the face's cheeks: a woven check...
 KEFFIYEH_CONTRAST = 0.35  # ...with both light and dark threads (luma spread / median)
 
 
