@@ -224,3 +224,29 @@ def test_age_signs_are_conservative():
     for hair in ("black", "grey"):
         signs, ranked = age_signs(hair, None, 1.0)
         assert ranked[0] == signs and sorted(ranked) == ["marked", "none", "some"]
+
+
+@pytest.mark.parametrize("target, expected", [((70, 110, 170), "blue"), ((85, 125, 70), "green"),
+                                              ((40, 24, 14), "dark_brown")])
+def test_painted_irises_are_named(bisenet, found, target, expected):
+    """The light-skinned fixture's irises (between the iris landmarks) painted a colour, as
+    the photo's light would show it, read as that colour."""
+    import cv2
+
+    from pipeline.likeness.light import estimate_light
+
+    rgb, face = found["likeness_light_skin.jpg"]
+    gains = estimate_light(rgb).gains
+    mask = np.zeros(rgb.shape[:2], np.uint8)
+    p = face.landmarks[:, :2]
+    for centre, rim in ((468, (469, 470, 471, 472)), (473, (474, 475, 476, 477))):
+        r = float(np.linalg.norm(p[list(rim)] - p[centre], axis=1).mean())
+        cv2.circle(mask, tuple(int(round(c)) for c in p[centre]), int(round(0.95 * r)), 1, -1)
+    luma = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    inside = mask > 0
+    shade = np.clip(luma / (float(np.median(luma[inside])) + 1.0), 0.7, 1.3)[..., None]
+    paint = np.clip(np.array(target, np.float32) / gains * shade, 0, 255)
+    painted = np.where(inside[..., None], paint, rgb).astype(np.uint8)
+    likeness = bisenet.measure(painted, face)
+    assert likeness.eye_colour == expected, (likeness.eye_colour, likeness.eye_rgb)
+    assert likeness.guesses["eye_colour"][0] == expected
