@@ -99,6 +99,12 @@ glasses cues and the top-strip features are computed but decide nothing else.
 Speed on one CPU core (torch.set_num_threads(1), 40 photos, the shared 2-core machine under
 other load): bisenet 217-235 ms per face, basic 37-38 ms; the code before these changes, same
 machine and minutes: 212-274 ms and 33-42 ms (the new cues cost a few milliseconds).
+
+Issue 16 (its own split: HrithikRoshan, KatrinaKaif, SharmilaTagore, Avinash and greyscale
+people whose sha1(identity) starts with 0-3 held out; moji.likeness_traits.held_out): facial
+hair gets a clean-face floor (pipeline.likeness.facial_hair NONE_FLOOR, BEARD_HAIR_CHIN) and
+hair colour Gaussians fitted on recoloured copies (pipeline.likeness.hair_colour); the figures
+before and after are in docs/likeness_traits.md.
 """
 
 from __future__ import annotations
