@@ -54,8 +54,8 @@ it back):
 - vocabulary.py: the names of each trait's values and their swatches; types.py: `Likeness`
 - colour.py: sRGB, CIELAB, the Monk scale; light.py: the light correction; frame.py: the head
   frame and the face's regions from landmarks; classes.py: BiSeNet's classes
-- skin.py, hair_colour.py, hair.py, facial_hair.py, glasses.py, headwear.py: one trait
-  each
+- skin.py, hair_colour.py, hair.py, facial_hair.py, glasses.py, headwear.py, eyes.py,
+  earrings.py, age.py: one trait each; guesses.py: ranked guesses for the rule-read traits
 - common.py: what both methods measure the same way; bisenet_method.py, basic_method.py: the
   two methods; options.py: LikenessOptions and model files; estimator.py: LikenessEstimator
 """
