@@ -4,7 +4,7 @@ The selfie segmenter gives the person; the person minus the face outline, above 
 is where hair and headwear can be. Pixels there that are coloured like the face's skin are
 skin (a bald scalp, ears, neck); the rest is hair. Glasses come from edges across the nose
 bridge and under the eyes; headwear only from a scalp whose colour is neither skin nor the hair
-at the temples. Skin and facial hair are measured as in pipeline.likeness.measure_common.
+at the temples. Skin and facial hair are measured as in common.measure_common.
 
 Worse than BiSeNet (moji/evaluate_likeness.py measures by how much), but with no torch and no
 non-commercial weights, and a few tens of milliseconds per face.
@@ -12,25 +12,27 @@ non-commercial weights, and a few tens of milliseconds per face.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from .analyze import FaceAnalysis
-from .likeness import (
-    HAIR_SWATCHES,
-    Likeness,
-    LikenessOptions,
-    body_colour,
-    face_regions,
-    facial_hair_colour,
-    find_segmenter,
-    glasses_from_eyes,
-    head_frame,
-    hex_to_rgb,
-    measure_common,
-    name_hair_colour,
-    srgb_to_lab,
-)
-from .quiet import native_quiet
+from ..quiet import native_quiet
+from .age import age_signs, line_score
+from .colour import hex_to_rgb, srgb_to_lab
+from .common import measure_common
+from .eyes import measure_eyes
+from .frame import face_regions, head_frame
+from .glasses import glasses_from_eyes
+from .guesses import rank_headwear, rank_lengths, rank_styles
+from .hair import rank_hair_colours
+from .hair_colour import name_hair_colour
+from .light import body_colour
+from .options import LikenessOptions, find_segmenter
+from .types import Likeness
+from .vocabulary import HAIR_SWATCHES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..analyze import FaceAnalysis
 
 FRAME = 256  # the segmenter's own input size
 # Tuned on eval/likeness.csv (see moji/evaluate_likeness.py).
@@ -131,12 +133,25 @@ class BasicLikeness:
         self.last_features = {**common.facial_hair_features, "scalp_person": scalp_person,
                               "scalp_hair": scalp_hair, "scalp_skin": scalp_skin,
                               "hair_lowest": lowest, **self.last_glasses}
-        return Likeness(
-            hair_length=length, hair_colour=None if length == "none" else colour,
+        colour = None if length == "none" else colour
+        eye_colour, eye_rgb, eye_ranked = measure_eyes(frame, regions, common.light,
+                                                       common.grey)
+        lines = line_score(frame, regions)
+        signs, signs_ranked = age_signs(colour, common.facial_hair_colour_name, lines)
+        likeness = Likeness(
+            hair_length=length, hair_colour=colour,
             hair_rgb=hair_rgb, hair_style=style, facial_hair=common.facial_hair,  # type: ignore[arg-type]
-            facial_hair_rgb=facial_hair_colour(frame, regions, common.facial_hair, common.light),
+            facial_hair_rgb=common.facial_hair_rgb,
             glasses=glasses, headwear=headwear, skin_rgb=common.skin_rgb, monk=common.monk,
-            lips_rgb=common.lips_rgb)
+            lips_rgb=common.lips_rgb, eye_colour=eye_colour, eye_rgb=eye_rgb,
+            age_signs=signs)
+        likeness.guesses = {
+            "hair_colour": ("bald",) if colour is None else
+            rank_hair_colours(srgb_to_lab(np.array(hair_rgb, np.float64)), common.grey)[:3],
+            "hair_length": rank_lengths(length), "hair_style": rank_styles(style, length),
+            "facial_hair": common.facial_hair_ranked[:3], "headwear": rank_headwear(headwear),
+            "eye_colour": eye_ranked[:3], "age_signs": signs_ranked}
+        return likeness
 
     def glasses(self, frame, regions) -> str:
         cues = glasses_from_eyes(frame, regions)
