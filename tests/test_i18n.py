@@ -125,11 +125,16 @@ def test_compiled_catalogues_translate():
     assert i18n.current() == "en"  # `using` restored it
 
 
+# Words a language really writes as English does (a style's name)
+SAME_WORD = {"es": ("Avatar",)}
+
+
 @pytest.mark.parametrize("lang", [lang for lang in LANGS if lang != "en"])
 def test_every_message_with_words_reads_differently_from_the_english(lang):
     """What the bot says through the compiled catalogue, not just what the .po file holds: a
     message (and each plural form) that comes back as the English text was not translated or
-    not found. Only messages without letters (", ") may read the same."""
+    not found. Only messages without letters (", ") and the words a language writes as English
+    does (SAME_WORD) may read the same."""
     from worker.i18n import _, ngettext
 
     same = []
@@ -139,7 +144,8 @@ def test_every_message_with_words_reads_differently_from_the_english(lang):
                 continue
             said = [ngettext(msgid, plural, n) for n in (1, 2, 5)] if plural else [_(msgid)]
             english = {msgid, plural}
-            same += [text for text in said if text in english or not text.strip()]
+            same += [text for text in said if (text in english or not text.strip())
+                     and text not in SAME_WORD.get(lang, ())]
     assert not same, f"{lang} says in English: {same}"
 
 
