@@ -330,13 +330,36 @@ def calm_sticker(pipe: Pipeline, likeness: Any, style: str) -> bytes:
     return pipe.render_identity(likeness, style=style).png
 
 
+class KeptLook:
+    """The bot's look-keeping for one person, without Redis (worker.identity.observe's rules):
+    the first three photos vote (worker.look_vote), a photo whose look clearly differs is drawn
+    with its own, every other photo with the voted look and face."""
+
+    def __init__(self) -> None:
+        from worker.look_vote import Sample
+
+        self.samples: list[Sample] = []
+
+    def choose(self, measured: Any, face: str | None, colour: bool) -> tuple[Any, str | None]:
+        from worker.look_vote import VOTES, Sample, differences, vote
+
+        sample = Sample(measured, face, "", colour)
+        if self.samples and differences(sample, self.samples):
+            return measured, None
+        if len(self.samples) < VOTES:
+            self.samples.append(sample)
+        return vote(self.samples)
+
+
 def render_photos(pipe: Pipeline, photos: list[EvalPhoto], images_dir: Path,
                   styles: Iterable[str], out_dir: Path, progress: bool = True,
-                  calm: bool = True) -> list[Rendered]:
+                  calm: bool = True, as_bot: bool = False) -> list[Rendered]:
     """Each photo drawn in each style (its likeness measured once, on the first style, and
     given to the others, as `moji render --likeness` does); stickers written to
     out_dir/stickers/STYLE/IMAGE.png, and with `calm` the look alone (calm_sticker) to
-    out_dir/stickers/STYLE-calm/IMAGE.png."""
+    out_dir/stickers/STYLE-calm/IMAGE.png. `as_bot`: each person's photos in their order drawn
+    as the bot draws a person's private selfies (KeptLook: the look voted over the first three,
+    kept for the rest) instead of each with its own measured look."""
     from tqdm import tqdm
 
     from pipeline.errors import MojiError
@@ -346,15 +369,21 @@ def render_photos(pipe: Pipeline, photos: list[EvalPhoto], images_dir: Path,
     for kind in kinds:
         (out_dir / "stickers" / kind).mkdir(parents=True, exist_ok=True)
     results = []
+    kept: dict[str, KeptLook] = {}
     for photo in tqdm(photos, desc="lineup", unit="photo", disable=not progress):
         start = time.perf_counter()
         data = (images_dir / photo.image).read_bytes()
-        likeness = None
+        likeness, face_part = None, None
+        keeper = kept.setdefault(photo.identity, KeptLook()) if as_bot else None
         record = Rendered(photo, ok=True)
         try:
             for style in styles:
-                sticker = pipe.render(data, style=style, likeness=likeness)
+                sticker = pipe.render(data, style=style, likeness=likeness, face_part=face_part,
+                                      choose_look=keeper.choose if keeper and not likeness
+                                      else None)
                 likeness = sticker.likeness
+                if keeper is not None:
+                    face_part = sticker.matches["face"].part_id
                 path = out_dir / "stickers" / style / (Path(photo.image).stem + ".png")
                 path.write_bytes(sticker.png)
                 record.stickers[style] = path

@@ -76,6 +76,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "whose images are in --images, then measure")
     g.add_argument("--sheet-people", type=int, default=12, metavar="N",
                    help="people per contact sheet (default 12)")
+    g.add_argument("--as-bot", action="store_true",
+                   help="lineup: draw each person's photos as the bot does (the look voted over "
+                        "their first three photos, kept for the rest), not each with its own")
     g.add_argument("--no-calm", dest="calm", action="store_false",
                    help="lineup: skip the calm-face stickers (each photo's look drawn with "
                         "one expression for all, which leaves the expression out)")

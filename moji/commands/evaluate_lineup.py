@@ -59,6 +59,7 @@ def run_measure(args: argparse.Namespace) -> int:
     method = (args.likeness_methods or [None])[0]
     command = "moji " + " ".join(sys.argv[1:])
     settings = {"measure": measure, "split": args.split, "kinds": list(kinds),
+                "as_bot": getattr(args, "as_bot", False),
                 "per_person": per_person, "grey_per_person": args.grey_per_person,
                 "limit": args.limit, "people": args.people, "likeness_method": method or "auto",
                 "candidates": len(photos), "images": str(images), "command": command}
@@ -83,7 +84,8 @@ def _run_lineup(args, photos, images: Path, out: Path, settings: dict, method) -
     print(f"lineup: {len(photos)} photos of {len({p.identity for p in photos})} people "
           f"({args.split}), styles {', '.join(styles)} -> {out}")
     with _pipeline(method) as pipe:
-        results = render_photos(pipe, photos, images, styles, out, calm=args.calm)
+        results = render_photos(pipe, photos, images, styles, out, calm=args.calm,
+                                as_bot=args.as_bot)
     _report_lineup(args, results, images, out, styles, settings)
     return 0
 
