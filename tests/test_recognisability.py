@@ -275,3 +275,22 @@ def test_hair_mask_from_bisenet_finds_the_hair_and_not_the_face() -> None:
     blonde = recolour_hair(rgb, mask, hex_rgb("#c6a36a"))
     assert np.array_equal(blonde[~mask], rgb[~mask])
     assert _lightness(blonde)[mask].mean() > _lightness(rgb)[mask].mean() + 25
+
+
+def test_kept_look_votes_over_the_first_three_then_keeps_it():
+    """--as-bot draws a person as the bot does: photo by photo, the vote so far; from the
+    fourth on, the voted look (whatever that photo reads); a clearly other person's look, as
+    measured."""
+    from moji.recognisability import KeptLook
+    from pipeline.likeness import Likeness
+
+    keeper = KeptLook()
+    black = Likeness(hair_length="short", hair_colour="black", facial_hair="none", monk=6)
+    brown = black.replace(hair_colour="dark_brown")
+    drawn = [keeper.choose(look, "face-oval", True)[0].hair_colour
+             for look in (black, brown, black, brown, brown)]
+    assert drawn == ["black", "black", "black", "black", "black"]
+    stranger = Likeness(hair_length="long", hair_colour="blonde", facial_hair="beard", monk=2)
+    look, face = keeper.choose(stranger, "face-round", True)
+    assert (look.hair_colour, look.facial_hair, face) == ("blonde", "beard", None)
+    assert keeper.choose(brown, "face-oval", True)[0].hair_colour == "black"  # kept
