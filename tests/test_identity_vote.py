@@ -74,12 +74,25 @@ def test_three_photos_vote_each_trait_and_take_median_colours(redis_db):
 
 def test_a_tie_keeps_the_first_photo_and_a_repeat_does_not_vote_twice(redis_db):
     user = 9102
-    identity.observe(redis_db, user, _look(glasses="glasses"), "face-oval", "a")
-    assert identity.observe(redis_db, user, _look(glasses="glasses"), "face-oval", "a").status \
+    first = _look(hair_length="long", hair_style="long_straight")
+    identity.observe(redis_db, user, first, "face-oval", "a")
+    assert identity.observe(redis_db, user, first, "face-oval", "a").status \
         == "kept"  # a retried job of the first photo
     second = identity.observe(redis_db, user, _look(), "face-oval", "b")
-    assert second.status == "refined" and second.likeness.glasses == "glasses"  # 1:1, first wins
+    assert second.status == "refined" and second.likeness.hair_length == "long"  # 1:1, first wins
     assert len(identity.load(redis_db, user).samples) == 2
+
+
+def test_what_is_worn_needs_more_than_half_the_photos(redis_db):
+    """Sunglasses and a cap in one of two selfies are not the person's look; in two of three
+    they are."""
+    user = 9199
+    identity.observe(redis_db, user, _look(glasses="sunglasses", headwear="cap"), None, "a")
+    second = identity.observe(redis_db, user, _look(), None, "b")
+    assert (second.likeness.glasses, second.likeness.headwear) == ("none", "none")
+    third = identity.observe(redis_db, user, _look(glasses="sunglasses", headwear="cap"), None,
+                             "c")
+    assert (third.likeness.glasses, third.likeness.headwear) == ("sunglasses", "cap")
 
 
 def test_a_locked_trait_survives_the_vote(redis_db):

@@ -5,10 +5,12 @@ keeps the photos' looks and calls them.
 
 - `vote(samples)`: the look the first three private selfies agree on. Each named trait is the
   most common name (a tie goes to the earliest photo, so that a second photo alone never flips
-  the first one's look); each measured colour is the per-channel median of the photos that
-  voted for the winning name (so the colour always fits its name); the skin is the median skin
-  colour and its Monk index; each face proportion is its median. Colour traits are voted by
-  colour photos only when there are any (a greyscale photo has no hair or skin colour).
+  the first one's look), except what is worn (glasses, headwear, earrings): that needs more
+  than half the photos, else none (people take them off); each measured colour is the
+  per-channel median of the photos that voted for the winning name (so the colour always fits
+  its name); the skin is the median skin colour and its Monk index; each face proportion is its
+  median. Colour traits are voted by colour photos only when there are any (a greyscale photo
+  has no hair or skin colour).
 - `differences(photo, person)`: why a photo's look is clearly not this person's, or nothing.
   "Clearly" is a score: a strong sign counts 2, a weak one 1, and 2 is enough:
     strong: another hair colour group (HAIR_COLOUR_GROUPS) whose colour is also far off
@@ -142,6 +144,17 @@ class _Votes:
         self.chosen[trait] = winner
         return winner
 
+    def worn(self, trait: str, voters: list[Likeness]) -> Any:
+        """A thing worn (glasses, headwear, earrings) is kept only when more than half the
+        photos show it: people take them off, and a cap or sunglasses in one of two selfies is
+        not their look. Otherwise none."""
+        values = [getattr(lk, trait) for lk in voters if getattr(lk, trait) is not None]
+        winner = _mode(values)
+        if winner not in (None, "none") and values.count(winner) * 2 <= len(values):
+            winner = "none"
+        self.chosen[trait] = winner
+        return winner
+
     def colour_of(self, trait: str, rgb_field: str, voters: list[Likeness]) -> None:
         """The median `rgb_field` of the photos whose `trait` is the winner's."""
         agree = [getattr(lk, rgb_field) for lk in voters
@@ -185,13 +198,13 @@ def vote(samples: list[Sample]) -> tuple[Likeness, str | None]:
                                               if len(streaked) * 2 > len(agree) else None)
     votes.name("facial_hair", everyone)
     votes.colour_of("facial_hair", "facial_hair_rgb", coloured)
-    votes.name("glasses", everyone)
-    votes.name("headwear", everyone)
+    votes.worn("glasses", everyone)
+    votes.worn("headwear", everyone)
     votes.colour_of("headwear", "headwear_rgb", coloured)
     votes.name("eye_colour", coloured)
     votes.colour_of("eye_colour", "eye_rgb", coloured)
     votes.name("age_signs", everyone)
-    votes.name("earrings", everyone)
+    votes.worn("earrings", everyone)
     skin = _median_rgb([lk.skin_rgb for lk in coloured])
     votes.chosen["skin_rgb"] = skin
     votes.chosen["monk"] = monk_index(skin)
