@@ -31,6 +31,7 @@ import numpy as np
 
 from moji.evaluate_likeness import identity
 from moji.paths import REPOSITORY, output_dir
+from pipeline.align import umeyama
 from pipeline.geometry import (
     MEASURES,
     POSE_POINTS,
@@ -39,7 +40,6 @@ from pipeline.geometry import (
     expression_features,
     frontal_landmarks,
     raw_measures,
-    similarity_3d,
 )
 
 # Corrections made whatever the ICC says: what an expression plainly does to a measure (a grin
@@ -141,7 +141,7 @@ def fit_reference(landmarks: np.ndarray, poses: np.ndarray, rounds: int = 5) -> 
     for _ in range(rounds):
         aligned = []
         for points in landmarks:
-            scale, rotation, translation = similarity_3d(points[idx], reference[idx])
+            scale, rotation, translation = umeyama(points[idx], reference[idx])
             aligned.append(scale * points @ rotation.T + translation)
         reference = _turn_to_camera(np.mean(aligned, axis=0))
     return reference

@@ -38,17 +38,23 @@ def anchor_points(points: np.ndarray) -> np.ndarray:
     return np.stack([left, right, mouth])
 
 
-def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Least-squares rotation, uniform scale and translation taking src to dst (Umeyama)."""
+def umeyama(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Least-squares uniform scale, rotation and translation taking src (n, k) to dst (Umeyama),
+    in any dimension k, no reflection: dst ~ scale * src @ rotation.T + translation."""
     src_mean, dst_mean = src.mean(axis=0), dst.mean(axis=0)
     s, d = src - src_mean, dst - dst_mean
     u, sigma, vt = np.linalg.svd(d.T @ s / len(src))
-    sign = np.eye(2)
+    sign = np.eye(src.shape[1])
     if np.linalg.det(u) * np.linalg.det(vt) < 0:
-        sign[1, 1] = -1.0
+        sign[-1, -1] = -1.0
     rotation = u @ sign @ vt
-    scale = np.trace(np.diag(sigma) @ sign) / ((s**2).sum() / len(src))
-    translation = dst_mean - scale * rotation @ src_mean
+    scale = float(np.trace(np.diag(sigma) @ sign) / ((s**2).sum() / len(src)))
+    return scale, rotation, dst_mean - scale * rotation @ src_mean
+
+
+def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """The 2x3 matrix of the least-squares similarity taking 2-D src to dst (umeyama)."""
+    scale, rotation, translation = umeyama(src, dst)
     return np.hstack([scale * rotation, translation[:, None]])
 
 

@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .align import umeyama
+
 if TYPE_CHECKING:  # pragma: no cover
     from .analyze import FaceAnalysis
 
@@ -132,26 +134,12 @@ def load_face_norms(path: Path = WEIGHTS) -> FaceNorms:
                      meta=meta)
 
 
-def similarity_3d(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """Least-squares scale, rotation and translation taking src (n, 3) to dst (Umeyama), no
-    reflection: dst ~ scale * src @ rotation.T + translation."""
-    src_mean, dst_mean = src.mean(axis=0), dst.mean(axis=0)
-    s, d = src - src_mean, dst - dst_mean
-    u, sigma, vt = np.linalg.svd(d.T @ s / len(src))
-    sign = np.eye(3)
-    if np.linalg.det(u) * np.linalg.det(vt) < 0:
-        sign[2, 2] = -1.0
-    rotation = u @ sign @ vt
-    scale = float(np.trace(np.diag(sigma) @ sign) / ((s**2).sum() / len(src)))
-    return scale, rotation, dst_mean - scale * rotation @ src_mean
-
-
 def frontal_landmarks(landmarks: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """The 478 landmarks turned to face the camera and scaled onto `reference` (x right,
     y down, in the reference's units)."""
     points = np.asarray(landmarks, dtype=np.float64)[:, :3]
     idx = list(POSE_POINTS)
-    scale, rotation, translation = similarity_3d(points[idx], reference[idx])
+    scale, rotation, translation = umeyama(points[idx], reference[idx])
     return scale * points @ rotation.T + translation
 
 
