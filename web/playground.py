@@ -152,17 +152,27 @@ def _look(body: dict[str, Any]) -> tuple[Any, str | None, str, dict[str, str] | 
     return likeness, face_part, style, expression
 
 
-async def preview(request: web.Request) -> web.Response:
-    from .app import LIMITER_KEY
-
-    limited = _limited(request, LIMITER_KEY)
+async def _drawing_request(request: web.Request, limiter_key: Any
+                           ) -> web.Response | tuple[dict[str, Any], tuple]:
+    """A drawing request's body and its look (_look), or the answer that refuses it: 429 past
+    the rate limit, 400 for a look that names unknown traits."""
+    limited = _limited(request, limiter_key)
     if limited:
         return limited
     body = await _json(request)
     try:
-        likeness, face_part, style, expression = _look(body)
+        return body, _look(body)
     except MojiError as exc:
         return _error(400, exc.code, exc.message)
+
+
+async def preview(request: web.Request) -> web.Response:
+    from .app import LIMITER_KEY
+
+    read = await _drawing_request(request, LIMITER_KEY)
+    if isinstance(read, web.Response):
+        return read
+    body, (likeness, face_part, style, expression) = read
     size = body.get("size") if body.get("size") in draw.SIZES else 512
     fmt = "webp" if body.get("format") == "webp" else "png"
 
@@ -186,14 +196,10 @@ async def preview(request: web.Request) -> web.Response:
 async def strip(request: web.Request) -> web.Response:
     from .app import LIMITER_KEY
 
-    limited = _limited(request, LIMITER_KEY)
-    if limited:
-        return limited
-    body = await _json(request)
-    try:
-        likeness, face_part, style, _expression = _look(body)
-    except MojiError as exc:
-        return _error(400, exc.code, exc.message)
+    read = await _drawing_request(request, LIMITER_KEY)
+    if isinstance(read, web.Response):
+        return read
+    _body, (likeness, face_part, style, _expression) = read
     data = await asyncio.get_running_loop().run_in_executor(
         draw.executor, draw.strip_png, likeness, face_part, style)
     return web.Response(body=data, content_type="image/png", headers={"Cache-Control": "no-store"})
@@ -218,14 +224,10 @@ def pack_zip(likeness: Any, face_part: str | None, style: str) -> bytes:
 
 
 async def pack(request: web.Request) -> web.Response:
-    limited = _limited(request, PHOTO_LIMITER)
-    if limited:
-        return limited
-    body = await _json(request)
-    try:
-        likeness, face_part, style, _expression = _look(body)
-    except MojiError as exc:
-        return _error(400, exc.code, exc.message)
+    read = await _drawing_request(request, PHOTO_LIMITER)
+    if isinstance(read, web.Response):
+        return read
+    _body, (likeness, face_part, style, _expression) = read
     data = await asyncio.get_running_loop().run_in_executor(
         draw.executor, pack_zip, likeness, face_part, style)
     return web.Response(body=data, content_type="application/zip", headers={
