@@ -18,6 +18,21 @@ def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
+def faces_found(names: list[str]) -> dict:
+    """{fixture name: (rgb, FaceAnalysis)}: each fixture photo decoded and its one face found
+    (one landmarker for all)."""
+    from pipeline.analyze import AnalyzerOptions, FaceAnalyzer
+    from pipeline.decode import decode_image
+
+    found = {}
+    with FaceAnalyzer.create_from_options(AnalyzerOptions(max_faces=1)) as analyzer:
+        for name in names:
+            rgb = decode_image(fixture_bytes(name)).rgb
+            (face,) = analyzer.detect(rgb)
+            found[name] = (rgb, face)
+    return found
+
+
 def png_bytes(image) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")

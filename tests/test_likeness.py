@@ -7,9 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import fixture_bytes
+from conftest import faces_found
 
-from pipeline.decode import decode_image
 from pipeline.errors import MojiError
 from pipeline.likeness import (
     FACIAL_HAIR,
@@ -36,17 +35,8 @@ TURNED = "likeness_turned_light_skin.jpg"  # colour, light skin (Monk 3), head t
 @pytest.fixture(scope="module")
 def faces():
     """{fixture name: (rgb, FaceAnalysis)} for every likeness fixture, found once."""
-    from pipeline.analyze import AnalyzerOptions, FaceAnalyzer
-
-    names = [*COLOUR, TURNED, "likeness_bald.jpg", "likeness_cap.jpg", "likeness_glasses.jpg",
-             "likeness_long_hair.jpg", "neutral.jpg"]
-    found = {}
-    with FaceAnalyzer.create_from_options(AnalyzerOptions(max_faces=1)) as analyzer:
-        for name in names:
-            rgb = decode_image(fixture_bytes(name)).rgb
-            (face,) = analyzer.detect(rgb)
-            found[name] = (rgb, face)
-    return found
+    return faces_found([*COLOUR, TURNED, "likeness_bald.jpg", "likeness_cap.jpg",
+                        "likeness_glasses.jpg", "likeness_long_hair.jpg", "neutral.jpg"])
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import fixture_bytes
+from conftest import faces_found
 
 from moji.likeness_traits import (
     HAIR_TARGETS,
@@ -14,7 +14,6 @@ from moji.likeness_traits import (
     recolour_hair,
     under_light,
 )
-from pipeline.decode import decode_image
 from pipeline.likeness import (
     EYE_COLOURS,
     EYE_SWATCHES,
@@ -92,17 +91,9 @@ def test_rule_guesses_are_valid_names_best_first():
 
 @pytest.fixture(scope="module")
 def found():
-    from pipeline.analyze import AnalyzerOptions, FaceAnalyzer
-
-    names = ["likeness_light_skin.jpg", "likeness_beard.jpg", "likeness_moustache.jpg",
-             "likeness_turned_light_skin.jpg", "likeness_sunglasses.jpg"]
-    out = {}
-    with FaceAnalyzer.create_from_options(AnalyzerOptions(max_faces=1)) as analyzer:
-        for name in names:
-            rgb = decode_image(fixture_bytes(name)).rgb
-            (face,) = analyzer.detect(rgb)
-            out[name] = (rgb, face)
-    return out
+    return faces_found(["likeness_light_skin.jpg", "likeness_beard.jpg",
+                        "likeness_moustache.jpg", "likeness_turned_light_skin.jpg",
+                        "likeness_sunglasses.jpg"])
 
 
 @pytest.fixture(scope="module")
