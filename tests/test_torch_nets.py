@@ -10,7 +10,9 @@ torch = pytest.importorskip("torch")
 from pipeline.errors import MojiError  # noqa: E402
 from pipeline.nets.autoencoder import FaceAutoencoder  # noqa: E402
 from pipeline.nets.bisenet import BiSeNet  # noqa: E402
-from pipeline.nets.resnet import resnet50  # noqa: E402
+
+torchvision_models = pytest.importorskip("torchvision.models")
+resnet50 = torchvision_models.resnet50
 
 # (key, shape) pairs of face-parsing.PyTorch's 79999_iter.pth, from its model.py / resnet.py.
 BISENET_CHECKPOINT_KEYS = {
@@ -79,8 +81,37 @@ def test_bisenet_state_dict_matches_the_published_checkpoint():
     assert out.shape == out16.shape == out32.shape == (1, 19, 128, 128)
 
 
+def test_bisenet_backbone_is_torchvisions_resnet18():
+    """The backbone's weights are exactly torchvision's resnet18's, less the classifier head."""
+    backbone = BiSeNet(19).cp.resnet.state_dict()
+    reference = torchvision_models.resnet18(weights=None).state_dict()
+    assert {k: tuple(v.shape) for k, v in backbone.items()} == {
+        k: tuple(v.shape) for k, v in reference.items() if not k.startswith("fc.")}
+
+
+def test_resnet50_weights_facts_are_torchvisions():
+    from pipeline.embedders.resnet50 import ResNet50_Weights
+
+    for ours, theirs in ((ResNet50_Weights.IMAGENET1K_V2,
+                          torchvision_models.ResNet50_Weights.IMAGENET1K_V2),
+                         (ResNet50_Weights.IMAGENET1K_V1,
+                          torchvision_models.ResNet50_Weights.IMAGENET1K_V1)):
+        assert ours.url == theirs.url
+        assert ours.filename == theirs.url.rsplit("/", 1)[1]
+        for key in ("num_params", "recipe"):
+            assert ours.meta[key] == theirs.meta[key], key
+        metrics = theirs.meta["_metrics"]["ImageNet-1K"]
+        assert (ours.meta["acc@1"], ours.meta["acc@5"]) == (metrics["acc@1"], metrics["acc@5"])
+        assert ours.meta["gflops"] == theirs.meta["_ops"]
+        preset = theirs.transforms()
+        assert (ours.transforms.resize, ours.transforms.crop) == (preset.resize_size[0],
+                                                                  preset.crop_size[0])
+        assert ours.transforms.mean == tuple(preset.mean)
+        assert ours.transforms.std == tuple(preset.std)
+
+
 def test_resnet50_has_torchvisions_layout():
-    model = resnet50()
+    model = resnet50(weights=None)
     state = model.state_dict()
     assert len(state) == 320
     assert sum(p.numel() for p in model.parameters()) == 25_557_032
@@ -92,7 +123,7 @@ def test_resnet50_embedder_round_trips_a_torchvision_file(tmp_path, monkeypatch)
     from pipeline.embedders import get_embedder
 
     torch.manual_seed(3)
-    reference = resnet50().eval()
+    reference = resnet50(weights=None).eval()
     path = tmp_path / "resnet50-11ad3fa6.pth"
     torch.save(reference.state_dict(), path)
     monkeypatch.setenv("MOJI_RESNET50_WEIGHTS", str(path))
@@ -102,7 +133,8 @@ def test_resnet50_embedder_round_trips_a_torchvision_file(tmp_path, monkeypatch)
     vectors = embedder.embed_crops(crops)
     assert vectors.shape == (3, 2048)
     with torch.no_grad():
-        expected = reference.forward_features(embedder.transforms(crops)).numpy()
+        reference.fc = torch.nn.Identity()
+        expected = reference(embedder.transforms(crops)).numpy()
     np.testing.assert_allclose(vectors, expected, rtol=1e-4, atol=1e-5)
 
 

@@ -38,7 +38,11 @@ _HOW = ("Run `moji models fetch resnet50` where there is internet (it saves the 
 
 
 class ResNet50_Weights:  # noqa: N801  (torchvision's name)
-    """torchvision's ResNet50 weights: the file names carry their sha256 prefix."""
+    """torchvision's ResNet50 weights: the file names carry their sha256 prefix.
+
+    The facts are torchvision's `ResNet50_Weights` (a test compares them); they are kept here too
+    so that `moji models fetch resnet50` and the model list work without torch installed.
+    """
 
     IMAGENET1K_V2 = Weights(
         name="resnet50.IMAGENET1K_V2",
@@ -47,7 +51,8 @@ class ResNet50_Weights:  # noqa: N801  (torchvision's name)
         sha256_prefix="11ad3fa6",
         env_var="MOJI_RESNET50_WEIGHTS",
         transforms=ImageTransform(resize=232, crop=224, mean=IMAGENET_MEAN, std=IMAGENET_STD),
-        meta={**_COMMON_META, "recipe": "https://github.com/pytorch/vision/issues/3995",
+        meta={**_COMMON_META,
+              "recipe": "https://github.com/pytorch/vision/issues/3995#issuecomment-1013906621",
               "acc@1": 80.858, "acc@5": 95.434, "how_to_get": _HOW},
     )
     IMAGENET1K_V1 = Weights(
@@ -96,12 +101,11 @@ class ResNet50Embedder(Embedder):
     def __init__(self, weights: str | Path | Weights | None = None, device: str | None = None
                  ) -> None:
         import torch
-
-        from ..nets.resnet import resnet50
+        from torchvision.models import resnet50
 
         self._torch = torch
         self.device = pick_device(device)
-        self.model = resnet50()
+        self.model = resnet50(weights=None)  # the file is found and checked here, see _resolve
         self.transforms = ResNet50_Weights.DEFAULT.transforms
         if isinstance(weights, str) and weights == "random":
             self.version = "1+random"
@@ -143,7 +147,7 @@ class ResNet50Embedder(Embedder):
         with self._torch.inference_mode():
             for start in range(0, len(crops), self.batch):
                 x = self.transforms(crops[start:start + self.batch], self.device)
-                out.append(self.model.forward_features(x).float().cpu().numpy())
+                out.append(self.model(x).float().cpu().numpy())  # fc is Identity: pooled layer4
         return np.concatenate(out) if out else np.zeros((0, 2048), np.float32)
 
     def embed_face(self, face: ParsedFace) -> dict[str, np.ndarray]:

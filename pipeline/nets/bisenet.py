@@ -1,8 +1,10 @@
 """BiSeNet for face parsing, with the module names of face-parsing.PyTorch (zllrunning).
 
 The public checkpoint 79999_iter.pth (19 CelebAMask-HQ classes) loads into `BiSeNet(19)` with
-strict=True. As in that repository, the spatial path is dropped and the ResNet18's 1/8 feature
-map stands in for it; the context path refines the 1/16 and 1/32 maps with attention.
+strict=True. The ResNet18 backbone is torchvision's (the checkpoint's names are its names); the
+heads are written here, as in that repository. As there, the spatial path is dropped and the
+ResNet18's 1/8 feature map stands in for it; the context path refines the 1/16 and 1/32 maps
+with attention.
 
 State-dict layout: cp.resnet.{conv1,bn1,layer1..4}; cp.arm16/arm32 (conv.conv, conv.bn,
 conv_atten, bn_atten); cp.conv_head16/conv_head32/conv_avg (conv, bn); ffm.convblk (conv, bn),
@@ -14,6 +16,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torchvision.models.resnet import BasicBlock, ResNet
 
 CLASSES = ("background", "skin", "l_brow", "r_brow", "l_eye", "r_eye", "eye_g", "l_ear", "r_ear",
            "ear_r", "nose", "mouth", "u_lip", "l_lip", "neck", "neck_l", "cloth", "hair", "hat")
@@ -32,45 +35,19 @@ class ConvBNReLU(nn.Module):
         return F.relu(self.bn(self.conv(x)))
 
 
-class BasicBlock(nn.Module):
-    """ResNet18's two 3x3 convolutions with a (projected when the shape changes) shortcut."""
+class Resnet18(ResNet):
+    """torchvision's ResNet18 as BiSeNet's backbone: returns the 1/8, 1/16 and 1/32 feature maps.
 
-    def __init__(self, cin: int, cout: int, stride: int = 1) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.downsample = None
-        if cin != cout or stride != 1:
-            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False),
-                                            nn.BatchNorm2d(cout))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
-        shortcut = x if self.downsample is None else self.downsample(x)
-        return F.relu(out + shortcut)
-
-
-def _layer(cin: int, cout: int, stride: int) -> nn.Sequential:
-    return nn.Sequential(BasicBlock(cin, cout, stride), BasicBlock(cout, cout))
-
-
-class Resnet18(nn.Module):
-    """The backbone: returns the 1/8, 1/16 and 1/32 feature maps."""
+    Its module names are the checkpoint's (`cp.resnet.conv1`, `layer1.0.downsample.0`...), so
+    79999_iter.pth loads into it strictly; the classifier head it does not use is dropped.
+    """
 
     def __init__(self) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
-        self.layer1 = _layer(64, 64, 1)
-        self.layer2 = _layer(64, 128, 2)
-        self.layer3 = _layer(128, 256, 2)
-        self.layer4 = _layer(256, 512, 2)
+        super().__init__(BasicBlock, [2, 2, 2, 2])
+        del self.avgpool, self.fc
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        x = self.layer1(self.maxpool(F.relu(self.bn1(self.conv1(x)))))
+        x = self.layer1(self.maxpool(self.relu(self.bn1(self.conv1(x)))))
         feat8 = self.layer2(x)
         feat16 = self.layer3(feat8)
         feat32 = self.layer4(feat16)
