@@ -226,3 +226,33 @@ def _webp() -> bytes:
     out = io.BytesIO()
     Image.new("RGBA", (512, 512), (250, 200, 0, 255)).save(out, "WEBP")
     return out.getvalue()
+
+
+def test_a_job_taken_as_redis_went_away_is_queued_again(redis_db):
+    """A worker's BLMOVE can take a job off the queue at the instant Redis stops: the job sits in
+    RQ's intermediate list, never started. `reap` puts it back after a few seconds (RQ itself
+    waits a minute), and leaves alone the jobs a worker really started."""
+    import time
+
+    from rq import Queue
+    from rq.executions import Execution
+
+    queue = Queue("moji-rescue-test", connection=redis_db)
+    lost = queue.enqueue("worker.jobs.make_sticker", {"chat_id": 1}, job_id="lost")
+    running = queue.enqueue("worker.jobs.make_sticker", {"chat_id": 2}, job_id="running")
+    for _ in range(2):  # what a worker's dequeue does, first half only
+        redis_db.lmove(queue.key, queue.intermediate_queue.key, "LEFT", "RIGHT")
+    with redis_db.pipeline() as pipe:  # a worker did start this one (Worker.prepare_execution)
+        running.set_status("started", pipeline=pipe)
+        Execution.create(running, ttl=60, pipeline=pipe)
+        pipe.execute()
+    assert queue.count == 0
+
+    assert runtime.rescue_dequeued(redis_db, queue.name, grace_s=0.3) == 0  # first seen
+    assert queue.count == 0  # a worker may be about to start it: not yet
+    time.sleep(0.4)
+    assert runtime.rescue_dequeued(redis_db, queue.name, grace_s=0.3) == 1
+    assert queue.job_ids == [lost.id]
+    assert queue.intermediate_queue.get_job_ids() == [running.id]
+    assert runtime.rescue_dequeued(redis_db, queue.name, grace_s=0.3) == 0  # nothing twice
+    assert queue.job_ids == [lost.id]

@@ -246,6 +246,21 @@ def test_bisenet_reads_each_trait(bisenet, faces):
         assert measure[name].lips_rgb is None
 
 
+def test_bisenet_measures_a_group_in_one_batch_as_one_by_one(bisenet, two_faces_jpeg):
+    """A group photo's heads are parsed in one batch (a GPU's gain); each face's likeness is
+    the one `measure` gives it alone."""
+    from pipeline.analyze import AnalyzerOptions, FaceAnalyzer
+    from pipeline.decode import decode_image
+
+    rgb = decode_image(two_faces_jpeg).rgb
+    with FaceAnalyzer.create_from_options(AnalyzerOptions(max_faces=4)) as analyzer:
+        found = analyzer.detect(rgb)
+    assert len(found) == 2
+    together = bisenet.measure_many(rgb, found)
+    alone = [bisenet.measure(rgb, face) for face in found]
+    assert [m.to_dict() for m in together] == [m.to_dict() for m in alone]
+
+
 def test_bisenet_reads_the_top_of_the_head(bisenet, faces):
     """What the crop shows above the forehead: scalp on the bald man, hair on the woman."""
     bisenet.measure(*faces["likeness_bald.jpg"])

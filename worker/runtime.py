@@ -13,11 +13,12 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from rq import Queue, SimpleWorker
-from rq.job import Job
+from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.timeouts import TimerDeathPenalty
 
@@ -150,8 +151,49 @@ def reap(connection: Any, queue_name: str) -> int:
         if expired:
             log.warning("abandoned jobs found: %s", ", ".join(expired))
             registry.cleanup()
+        rescue_dequeued(connection, queue_name)
         enqueue_due(connection, queue_name)
         return len(expired)
+
+
+# How long a job may sit in RQ's intermediate list, taken off the queue but not started, before
+# it is put back. A worker moves a job there and starts it a few milliseconds later; one that is
+# still there after this long was taken at the instant Redis went away, and the worker never
+# heard of it. RQ's own clean-up waits a minute for this (IntermediateQueue.cleanup), which a
+# person feels as a sticker a minute late after every Redis restart.
+DEQUEUED_GRACE_S = 6.0
+
+
+def rescue_dequeued(connection: Any, queue_name: str, grace_s: float = DEQUEUED_GRACE_S) -> int:
+    """Put back on the front of the queue the jobs that were dequeued but never started (seen in
+    the intermediate list, still queued, at two rounds at least `grace_s` apart). Putting one
+    back twice is harmless: the delivery claims keep the answer to one. Returns how many."""
+    queue = Queue(queue_name, connection=connection)
+    intermediate = queue.intermediate_queue
+    started = set(StartedJobRegistry(queue=queue).get_job_ids(cleanup=False))
+    rescued = 0
+    for job_id in intermediate.get_job_ids():
+        if job_id in started:
+            continue
+        seen_key = f"moji:dequeued:{job_id}"
+        if connection.set(seen_key, time.time(), nx=True, ex=int(grace_s * 10)):
+            continue  # first seen now (SET NX GET would need Redis 7)
+        first_seen = connection.get(seen_key)
+        if first_seen is None or time.time() - float(first_seen) < grace_s:
+            continue
+        job = queue.fetch_job(job_id)
+        if job is not None and job.get_status(refresh=False) != JobStatus.QUEUED:
+            continue  # started after all, or finished: not ours to move
+        with connection.pipeline() as pipe:
+            pipe.lrem(intermediate.key, 1, job_id)
+            if job is not None:
+                queue.push_job_id(job_id, pipeline=pipe, at_front=True)
+            pipe.delete(seen_key)
+            pipe.execute()
+        if job is not None:
+            log.warning("job %s was taken off the queue as Redis went away: queued again", job_id)
+            rescued += 1
+    return rescued
 
 
 def enqueue_due(connection: Any, queue_name: str) -> int:
@@ -278,7 +320,6 @@ def wait_for_models(rt: Runtime, poll: float = MODEL_POLL_S) -> None:
     prints the same error every few seconds). Meanwhile `Keys.models_missing` tells the bot,
     which answers selfies "not ready yet". Any other failure raises."""
     import sys
-    import time
 
     from pipeline import models
     from pipeline.errors import MojiError
@@ -319,7 +360,6 @@ def _stopping(worker: MojiWorker) -> bool:
 
 def _wait_for_redis(connection: Any, stop_check: Any, patience: float = 3600.0) -> bool:
     """Ping Redis with growing pauses until it answers (True) or `patience` runs out."""
-    import time
 
     deadline, pause = time.monotonic() + patience, 0.5
     while time.monotonic() < deadline:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,6 +55,16 @@ class LikenessEstimator:
         if rgb.ndim == 2:
             rgb = np.repeat(rgb[..., None], 3, axis=2)
         return self._impl.measure(np.ascontiguousarray(rgb[..., :3]), face)
+
+    def measure_many(self, rgb: np.ndarray, faces: Sequence[FaceAnalysis]) -> list[Likeness]:
+        """The likeness of each of `faces` in one photo, in order: batched where the method can
+        (BiSeNet parses all the head frames in one pass), else one by one."""
+        if rgb.ndim == 2:
+            rgb = np.repeat(rgb[..., None], 3, axis=2)
+        rgb = np.ascontiguousarray(rgb[..., :3])
+        if hasattr(self._impl, "measure_many"):
+            return self._impl.measure_many(rgb, faces)
+        return [self._impl.measure(rgb, face) for face in faces]
 
     def close(self) -> None:
         if self._impl is not None:
