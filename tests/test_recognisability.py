@@ -244,6 +244,43 @@ def test_hair_colour_summary_counts_groups_and_leaves_out_missed_faces() -> None
     assert report["named"]["blonde"] == {"blonde": 1, "brown": 1}
 
 
+def _head_landmarks() -> np.ndarray:
+    """Landmark-like points: an ellipse of face (centre 32, 40; half-axes 14 x 18)."""
+    angles = np.linspace(0, 2 * np.pi, 60, endpoint=False)
+    return np.stack([32 + 14 * np.cos(angles), 40 + 18 * np.sin(angles)], axis=1)
+
+
+def test_growing_takes_the_hair_beside_the_mask_and_not_the_face_or_background() -> None:
+    """BiSeNet's mask stops short of the hair (tight crops): grown, it reaches the dark hair
+    around it, not the light background beside it nor the face."""
+    from moji.haircolour import grow_hair
+
+    rgb = np.empty((64, 64, 3), np.uint8)
+    rgb[:] = (170, 190, 215)  # a light blue wall
+    rng = np.random.default_rng(1)
+    yy, xx = np.mgrid[0:64, 0:64]
+    head = ((xx - 32) / 19) ** 2 + ((yy - 36) / 24) ** 2 < 1
+    hair = head & (yy < 48)
+    rgb[hair] = np.clip(30 + rng.normal(0, 4, (hair.sum(), 1)) * [1.1, 1.0, 0.9], 0, 255)
+    face = ((xx - 32) / 14) ** 2 + ((yy - 40) / 18) ** 2 < 1
+    rgb[face] = (200, 150, 120)
+    hair &= ~face
+    import cv2
+
+    # BiSeNet's mask finds the top, but stops short of the hair's edges at the sides (a dark
+    # rim under a light recolouring reads as a cap) and misses its lower end
+    seed = (cv2.erode(hair.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+            & (yy < 44)) | (hair & (yy < 22))
+    probability = seed.astype(np.float32) * 0.9
+    grown = grow_hair(rgb, seed, probability, _head_landmarks())
+    assert grown[seed].all()
+    assert grown[hair].mean() > 0.9  # the sides of the hair are taken...
+    assert not grown[~head].any()  # ...the wall is not...
+    middle = ((xx - 32) / 12) ** 2 + ((yy - 40) / 15) ** 2 < 1
+    assert not grown[middle].any()  # ...nor the face
+    assert not grow_hair(rgb, np.zeros_like(seed), probability, _head_landmarks()).any()
+
+
 def test_hair_mask_from_bisenet_finds_the_hair_and_not_the_face() -> None:
     """The real parser on fixture photos: the light-skinned woman's dark hair (top of the
     photo) is found and nothing inside her face; the bald man has (almost) no hair."""
@@ -263,8 +300,10 @@ def test_hair_mask_from_bisenet_finds_the_hair_and_not_the_face() -> None:
         mask = masker(rgb, face.landmarks)
         bald_rgb = decode_image((fixtures / "likeness_bald.jpg").read_bytes()).rgb
         (bald_face,) = analyzer.detect(bald_rgb)
-        bald = masker(bald_rgb, bald_face.landmarks)
+        bald = masker(bald_rgb, bald_face.landmarks, grow=False)  # what picks the photos
+        seed = masker(rgb, face.landmarks, grow=False)
     assert 0.05 < mask.mean() < 0.4
+    assert mask[seed].all() and mask.sum() >= seed.sum()  # grown, never shrunk
     ys, _ = np.nonzero(mask)
     eyes_y = face.landmarks[[33, 263], 1].mean()
     assert np.mean(ys < eyes_y) > 0.8  # the hair is above the eyes in this photo

@@ -82,6 +82,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--no-calm", dest="calm", action="store_false",
                    help="lineup: skip the calm-face stickers (each photo's look drawn with "
                         "one expression for all, which leaves the expression out)")
+    g.add_argument("--no-grow", dest="grow", action="store_false",
+                   help="haircolour: recolour BiSeNet's hair mask as it is, not grown into the "
+                        "hair it misses (the copies measured before issue 16's second pass)")
     g.add_argument("--rescore", type=Path, metavar="RUN_DIR",
                    help="lineup: score a finished run folder again (drawing the calm "
                         "stickers it lacks from its recorded likenesses) instead of rendering")

@@ -59,7 +59,7 @@ def run_measure(args: argparse.Namespace) -> int:
     method = (args.likeness_methods or [None])[0]
     command = "moji " + " ".join(sys.argv[1:])
     settings = {"measure": measure, "split": args.split, "kinds": list(kinds),
-                "as_bot": getattr(args, "as_bot", False),
+                "as_bot": getattr(args, "as_bot", False), "grow": getattr(args, "grow", True),
                 "per_person": per_person, "grey_per_person": args.grey_per_person,
                 "limit": args.limit, "people": args.people, "likeness_method": method or "auto",
                 "candidates": len(photos), "images": str(images), "command": command}
@@ -147,7 +147,8 @@ def _run_haircolour(args, photos, images: Path, out: Path, settings: dict, metho
     print(f"haircolour: {len(photos)} photos of {len({p.identity for p in photos})} people "
           f"({args.split}) -> {out}")
     with _pipeline(method) as pipe:
-        report = evaluate_haircolour(pipe, photos, images, out, per_person=settings["per_person"])
+        report = evaluate_haircolour(pipe, photos, images, out, per_person=settings["per_person"],
+                                     grow=settings["grow"])
     report["settings"] = settings
     print(format_haircolour(report))
     (out / "haircolour.json").write_text(json.dumps(report, indent=2))
