@@ -4,6 +4,8 @@ likeness accuracy (hair, facial hair, glasses, headwear, skin), per likeness met
 `moji evaluate lineup`: issue 16's recognisability measure (moji/recognisability.py): a lineup
 of stickers per style and same-person agreement of the likeness. `moji evaluate haircolour`:
 hair colour naming on copies of the colour photos whose hair is recoloured (moji/haircolour.py).
+`moji evaluate skindepth`: measured Monk against the hand labels per person, and the depth gap
+between medium-brown and light-skinned people (moji/skin_depth.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 from pathlib import Path
 
 LIKENESS_COLUMNS = ("glasses", "facial_hair", "headwear", "hair_colour", "hair_length", "monk")
-MEASURES = ("lineup", "recognisability", "haircolour")  # in place of a labels CSV
+MEASURES = ("lineup", "recognisability", "haircolour", "skindepth")  # in place of a labels CSV
 STYLES = ("avatar", "lineart", "classic")  # moji.recognisability.STYLES (no heavy import here)
 
 
@@ -24,9 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="4-class mouth accuracy, balanced eyes open/closed accuracy, confusion "
                     "matrices (printed and as a PNG), perturbation stability and speed; and, "
                     "for a CSV with likeness columns, likeness accuracy per method.")
-    p.add_argument("labels", type=Path, metavar="LABELS.csv|lineup|haircolour",
+    p.add_argument("labels", type=Path, metavar="LABELS.csv|lineup|haircolour|skindepth",
                    help="`lineup` (or `recognisability`): issue 16's lineup and same-person "
                         "agreement; `haircolour`: hair colour naming on recoloured copies; "
+                        "`skindepth`: measured Monk against eval/likeness.csv's labels per "
+                        "person (--split); "
                         "else a CSV with columns image,mouth[,eyes] (expression) and/or any of "
                         f"{','.join(LIKENESS_COLUMNS)} (likeness); relative image paths are "
                         "relative to the CSV's folder (or --images). The repository's own sets "
@@ -54,7 +58,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "folder's moji/evaluate); lineup and haircolour: the run folder "
                         "(default: a new one under .../moji/recognisability)")
     p.add_argument("--misses", action="store_true", help="list the mouths it got wrong")
-    g = p.add_argument_group("lineup and haircolour (moji evaluate lineup|haircolour)")
+    g = p.add_argument_group("lineup, haircolour and skindepth (moji evaluate lineup|haircolour|"
+                             "skindepth)")
     g.add_argument("--split", choices=("heldout", "tuning"), default="heldout",
                    help="the people measured (default heldout: never tune on them)")
     g.add_argument("--kind", action="append", dest="kinds", choices=("colour", "grey"),
@@ -95,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
     from moji.paths import output_dir, repository_file
     from pipeline.errors import MojiError
 
+    if str(args.labels) == "skindepth":
+        return run_skindepth(args)
     if str(args.labels) in MEASURES:
         from moji.commands.evaluate_lineup import run_measure
 
@@ -112,6 +119,30 @@ def run(args: argparse.Namespace) -> int:
         run_expression(args)
     if columns & set(LIKENESS_COLUMNS):
         run_likeness(args)
+    return 0
+
+
+def run_skindepth(args: argparse.Namespace) -> int:
+    from moji.commands.evaluate_lineup import default_images
+    from moji.paths import output_dir, repository_file
+    from moji.skin_depth import format_report
+    from moji.skin_depth import run as measure
+    from pipeline.errors import MojiError
+
+    images = args.images or default_images()
+    if images is None or not images.is_dir():
+        raise MojiError("not_found", "Where are the face photos? Pass --images DIR (the "
+                        "images folder of ../shared/data/faces) or set MOJI_FACES_DIR.")
+    method = (args.likeness_methods or ["bisenet"])[0]
+    result = measure(repository_file(Path("eval/likeness.csv")), images, args.split, method)
+    print(f"== skin depth, {args.split} people, {method}: {len(result['measured'])} of "
+          f"{result['labelled']} labelled colour photos with a face ==")
+    print(format_report(result))
+    out = args.out or output_dir("evaluate")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"skindepth-{args.split}-{method}.json"
+    path.write_text(json.dumps(result, indent=2))
+    print(f"\nwrote {path}")
     return 0
 
 
