@@ -107,13 +107,13 @@ def depth_gap(people: Mapping[str, Mapping[str, Any]]) -> tuple[float | None, in
 
 def format_report(result: Mapping[str, Any]) -> str:
     """A plain-text table of summarise's result."""
-    lines = [f"{'person':16s}{'label':>6s}{'photos':>7s}{'median':>8s}{'within 1':>10s}"
+    lines = [f"{'person':19s}{'label':>6s}{'photos':>7s}{'median':>8s}{'within 1':>10s}"
              f"{'MAE':>6s}{'own median +-1':>16s}"]
     for person, p in result["people"].items():
-        lines.append(f"{person:16s}{p['label']:>6d}{p['photos']:>7d}{p['median']:>8.1f}"
+        lines.append(f"{person:19s}{p['label']:>6d}{p['photos']:>7d}{p['median']:>8.1f}"
                      f"{p['within_1']:>10.0%}{p['mae']:>6.2f}{p['self_within_1']:>16.0%}")
     if result["photos"]:
-        lines.append(f"{'all':16s}{'':>6s}{result['photos']:>7d}{'':>8s}"
+        lines.append(f"{'all':19s}{'':>6s}{result['photos']:>7d}{'':>8s}"
                      f"{result['within_1']:>10.0%}{result['mae']:>6.2f}")
         lines.append(f"mean error (measured - label) {result['mean_error']:+.2f}; slope of the "
                      "person medians on their labels "

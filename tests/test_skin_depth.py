@@ -58,3 +58,23 @@ def test_measure_monk_reads_the_fixture_photos() -> None:
     measured = measure_monk([FIXTURES / n for n in names], progress=False)
     assert set(measured) == {"likeness_light_skin.jpg", "likeness_moustache.jpg"}
     assert measured["likeness_light_skin.jpg"] < measured["likeness_moustache.jpg"]
+
+
+def test_cli_measures_a_half_and_writes_its_readings(tmp_path: Path, capsys) -> None:
+    """`moji evaluate skindepth` with a folder that holds none of the labelled photos: it
+    still runs, says how many it measured and writes the JSON (no shared photos read)."""
+    import json
+
+    pytest.importorskip("torch")
+    from moji.cli import main
+    from pipeline.likeness import find_bisenet_weights
+    from pipeline.likeness.options import LikenessOptions
+
+    if find_bisenet_weights(LikenessOptions()) is None:
+        pytest.skip("no BiSeNet weights")
+    assert main(["evaluate", "skindepth", "--split", "tuning", "--images", str(FIXTURES),
+                 "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "tuning people, bisenet: 0 of" in out and "depth gap: n/a" in out
+    result = json.loads((tmp_path / "skindepth-tuning-bisenet.json").read_text())
+    assert result["labelled"] > 300 and result["measured"] == {}
