@@ -12,6 +12,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 # Tests must never touch the network: a missing model is an error that says how to fix it.
 os.environ.setdefault("MOJI_OFFLINE", "1")
+# Three test processes (pytest -n 3) and the bots and workers they start share the machine's
+# cores: one torch/OpenMP thread each, as `moji run` gives its workers their share. With the
+# default (a thread per core in every process) their threads spin waiting for each other: a
+# quarter of the suite's CPU time (docs/measured.md).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def fixture_bytes(name: str) -> bytes:

@@ -148,7 +148,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         from worker.config import Keys, redis_connection
 
         redis_connection(settings.redis_url).set(Keys.models_missing, missing, ex=30)
-    workers = _Workers(max(1, args.workers), env)
+    count = max(1, args.workers)
+    # N workers on one machine share its cores: torch's default of one OpenMP thread per core
+    # in each of them oversubscribes the CPU (threads spin waiting for each other), so each
+    # gets its share unless OMP_NUM_THREADS says otherwise
+    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // count)))
+    workers = _Workers(count, env)
     status = 0
     # the Mini App and its API (`moji web`, port $MOJI_WEB_PORT or 8080); MOJI_WEB=0: none
     site = (subprocess.Popen([sys.executable, "-m", "moji.cli", "web"], env=env)
