@@ -117,7 +117,8 @@ from typing import Any
 import numpy as np
 
 COLOUR_GROUPS = {"black": "black/dark_brown", "dark_brown": "black/dark_brown",
-                 "brown": "brown/auburn/red", "auburn": "brown/auburn/red",
+                 "brown": "brown/auburn/red", "light_brown": "brown/auburn/red",
+                 "auburn": "brown/auburn/red",
                  "red": "brown/auburn/red", "blonde": "blonde", "grey": "grey/white",
                  "white": "grey/white"}
 GROUPS = ("black/dark_brown", "brown/auburn/red", "blonde", "grey/white", "bald")
