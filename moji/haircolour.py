@@ -49,6 +49,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from pipeline.likeness.colour import hex_to_rgb
+from pipeline.likeness.hair import drop_small_pieces
+
 if TYPE_CHECKING:  # pragma: no cover
     from moji.recognisability import EvalPhoto
     from pipeline import Pipeline
@@ -123,11 +126,6 @@ def _to_rgb(lab: np.ndarray) -> np.ndarray:
 
     rgb = cv2.cvtColor(lab.astype(np.float32), cv2.COLOR_Lab2RGB)
     return np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)
-
-
-def hex_rgb(value: str) -> tuple[int, int, int]:
-    value = value.lstrip("#")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
 
 
 def recolour_hair(rgb: np.ndarray, mask: np.ndarray, target: tuple[int, int, int],
@@ -246,10 +244,7 @@ class HairMasker:
                                      flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                      borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         back[_face_inside(points, (h, w))] = 0
-        count, pieces, stats, _ = cv2.connectedComponentsWithStats(back, connectivity=8)
-        keep = [i for i in range(1, count)
-                if stats[i, cv2.CC_STAT_AREA] >= MIN_PIECE * h * w]
-        return np.isin(pieces, keep), probability
+        return drop_small_pieces(back, MIN_PIECE * h * w), probability
 
     def __call__(self, rgb: np.ndarray, landmarks: np.ndarray, grow: bool = True) -> np.ndarray:
         """The hair of the face whose (N, 2+) landmarks are given, as a bool mask."""
@@ -311,7 +306,7 @@ def evaluate_haircolour(pipe: Pipeline, photos: list[EvalPhoto], images_dir: Pat
         taken[photo.identity] += 1
         grid: list[list[tuple[np.ndarray, str]]] = []
         for target, (hex_colour, expected) in HAIR_TARGETS.items():
-            copy = rgb if hex_colour is None else recolour_hair(rgb, mask, hex_rgb(hex_colour))
+            copy = rgb if hex_colour is None else recolour_hair(rgb, mask, hex_to_rgb(hex_colour))
             row = []
             for light, change in LIGHTS.items():
                 lit = change(copy)

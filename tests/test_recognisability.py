@@ -190,19 +190,20 @@ def _lightness(rgb: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("target", ["#c6a36a", "#8e8c89", "#d8d6d1", "#a8522c"])
 def test_recolouring_changes_hair_pixels_only_and_keeps_texture(target: str) -> None:
-    from moji.haircolour import hex_rgb, recolour_hair
+    from moji.haircolour import recolour_hair
+    from pipeline.likeness.colour import hex_to_rgb
 
     rgb, mask = _photo_with_hair()
-    out = recolour_hair(rgb, mask, hex_rgb(target))
+    out = recolour_hair(rgb, mask, hex_to_rgb(target))
     assert np.array_equal(out[~mask], rgb[~mask])  # nothing outside the hair changes
     inner = np.zeros_like(mask)
     inner[2:20, 10:54] = True  # away from the feathered edge
-    goal = _lightness(np.asarray(hex_rgb(target), np.uint8).reshape(1, 1, 3))[0, 0]
+    goal = _lightness(np.asarray(hex_to_rgb(target), np.uint8).reshape(1, 1, 3))[0, 0]
     before, after = _lightness(rgb)[inner], _lightness(out)[inner]
     assert np.median(after) == pytest.approx(goal, abs=2.5)  # the new colour...
     assert np.std(after) == pytest.approx(np.std(before), rel=0.15)  # ...the same strands
     assert np.corrcoef(before, after)[0, 1] > 0.95
-    assert np.abs(out[inner].astype(int) - hex_rgb(target)).mean() < 15
+    assert np.abs(out[inner].astype(int) - hex_to_rgb(target)).mean() < 15
 
 
 def test_recolouring_an_empty_mask_changes_nothing() -> None:
@@ -285,10 +286,11 @@ def test_hair_mask_from_bisenet_finds_the_hair_and_not_the_face() -> None:
     """The real parser on fixture photos: the light-skinned woman's dark hair (top of the
     photo) is found and nothing inside her face; the bald man has (almost) no hair."""
     pytest.importorskip("torch")
-    from moji.haircolour import MIN_HAIR_SHARE, HairMasker, hex_rgb, recolour_hair
+    from moji.haircolour import MIN_HAIR_SHARE, HairMasker, recolour_hair
     from pipeline.analyze import AnalyzerOptions, FaceAnalyzer
     from pipeline.bisenet import find_weights
     from pipeline.decode import decode_image
+    from pipeline.likeness.colour import hex_to_rgb
 
     if find_weights(allow_download=False) is None:
         pytest.skip("BiSeNet weights (79999_iter.pth) are not here")
@@ -311,7 +313,7 @@ def test_hair_mask_from_bisenet_finds_the_hair_and_not_the_face() -> None:
         x, y = np.round(face.landmarks[index, :2]).astype(int)
         assert not mask[y, x]
     assert bald.mean() < MIN_HAIR_SHARE
-    blonde = recolour_hair(rgb, mask, hex_rgb("#c6a36a"))
+    blonde = recolour_hair(rgb, mask, hex_to_rgb("#c6a36a"))
     assert np.array_equal(blonde[~mask], rgb[~mask])
     assert _lightness(blonde)[mask].mean() > _lightness(rgb)[mask].mean() + 25
 

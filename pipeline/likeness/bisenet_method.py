@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class BiSeNetLikeness:
     def __init__(self, options: LikenessOptions) -> None:
-        import torch
+        import torch  # noqa: F401  (without torch: fail here, before looking for weights)
 
         from ..bisenet import BiSeNetParser
 
@@ -45,21 +45,14 @@ class BiSeNetLikeness:
         if path is None or not path.is_file():
             raise MojiError("weights_missing", "The bisenet likeness needs 79999_iter.pth: run "
                             "`moji models fetch bisenet`, or set MOJI_LIKENESS=basic.")
-        self._torch = torch
         self.parser = BiSeNetParser(weights=path, device=options.device)
         self.size = int(options.size)
 
     def labels(self, image: np.ndarray) -> np.ndarray:
-        """(S, S, 3) uint8 -> (S, S) uint8 BiSeNet classes."""
-        with self._torch.inference_mode():
-            x = self.parser.transforms(image[None], self.parser.device)
-            # The checkpoint wants 512; the transform resizes to it. Parse at our own size
-            # instead: the network is fully convolutional and 384 is ~2x faster on a CPU.
-            if x.shape[-1] != self.size:
-                x = self._torch.nn.functional.interpolate(x, size=(self.size, self.size),
-                                                          mode="bilinear", align_corners=False)
-            logits = self.parser.model.parse(x)
-            return logits[0].argmax(0).to(self._torch.uint8).cpu().numpy()
+        """(S, S, 3) uint8 -> (S, S) uint8 BiSeNet classes. The checkpoint wants 512; it parses
+        at our own size instead: the network is fully convolutional and 384 is ~2x faster on a
+        CPU."""
+        return self.parser.parse_many([image], size=self.size)[0]
 
     def measure(self, rgb: np.ndarray, face: FaceAnalysis) -> Likeness:
         frame = head_frame(rgb, face, self.size)

@@ -52,16 +52,12 @@ class LikenessEstimator:
 
     def measure(self, rgb: np.ndarray, face: FaceAnalysis) -> Likeness:
         """The likeness of `face` in the photo `rgb` ((H, W, 3) uint8)."""
-        if rgb.ndim == 2:
-            rgb = np.repeat(rgb[..., None], 3, axis=2)
-        return self._impl.measure(np.ascontiguousarray(rgb[..., :3]), face)
+        return self._impl.measure(_as_rgb(rgb), face)
 
     def measure_many(self, rgb: np.ndarray, faces: Sequence[FaceAnalysis]) -> list[Likeness]:
         """The likeness of each of `faces` in one photo, in order: batched where the method can
         (BiSeNet parses all the head frames in one pass), else one by one."""
-        if rgb.ndim == 2:
-            rgb = np.repeat(rgb[..., None], 3, axis=2)
-        rgb = np.ascontiguousarray(rgb[..., :3])
+        rgb = _as_rgb(rgb)
         if hasattr(self._impl, "measure_many"):
             return self._impl.measure_many(rgb, faces)
         return [self._impl.measure(rgb, face) for face in faces]
@@ -76,3 +72,10 @@ class LikenessEstimator:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _as_rgb(rgb: np.ndarray) -> np.ndarray:
+    """(H, W) grey or (H, W, 3+) -> contiguous (H, W, 3), as both methods read it."""
+    if rgb.ndim == 2:
+        rgb = np.repeat(rgb[..., None], 3, axis=2)
+    return np.ascontiguousarray(rgb[..., :3])

@@ -169,14 +169,20 @@ HAIR_READ_MIN = 0.1
 def head_hair(hair: np.ndarray, d: float) -> np.ndarray:
     """The hair mask less its pieces smaller than HAIR_PIECE * d^2 (specks, not the head's
     hair)."""
+    return drop_small_pieces(hair, HAIR_PIECE * d * d)
+
+
+def drop_small_pieces(mask: np.ndarray, min_area: float) -> np.ndarray:
+    """A bool mask less its 8-connected pieces of fewer than `min_area` pixels."""
     import cv2
 
-    if not hair.any():
-        return hair
-    count, pieces, stats, _ = cv2.connectedComponentsWithStats(hair.astype(np.uint8),
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return mask
+    count, pieces, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8),
                                                                connectivity=8)
     keep = np.zeros(count, bool)
-    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= HAIR_PIECE * d * d
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
     return keep[pieces]
 
 
