@@ -314,11 +314,13 @@ def evaluate_haircolour(pipe: Pipeline, photos: list[EvalPhoto], images_dir: Pat
                     likeness = pipe.measure_likeness(_png(lit)).to_dict()
                     got, name = _group(likeness), (likeness.get("hair") or {}).get("colour")
                     worn = likeness.get("headwear") or "none"
+                    read = bool((likeness.get("hair_detail") or {}).get("colour_read", True))
                 except MojiError as exc:
-                    got, name, worn = "no_face", exc.code, None
+                    got, name, worn, read = "no_face", exc.code, None, False
                 records.append({"image": photo.image, "identity": photo.identity,
                                 "target": target, "light": light, "expected": expected,
-                                "group": got, "colour": name, "headwear": worn})
+                                "group": got, "colour": name, "headwear": worn,
+                                "read": read})
                 row.append((lit, f"{got}"))
                 bar.update(1)
             grid.append(row)
@@ -334,7 +336,9 @@ def summarise(records: list[dict]) -> dict:
     targets pooled (`recoloured`) and the unchanged dark hair (`control`). Copies where no face
     was found are counted apart (`no_face`), not as wrong. `hat`: share of each target's copies
     whose likeness wore headwear (on a copy: its recoloured hair read as a hat);
-    `recoloured_no_hat`: the recoloured copies named right among those read without one."""
+    `recoloured_no_hat`: the recoloured copies named right among those read without one;
+    `read`: share of the recoloured copies whose hair colour the likeness read at all (not
+    the dark default for too little hair seen), `recoloured_read`: named right among those."""
     measured = [r for r in records if r["group"] != "no_face"]
 
     def share(rows: list[dict]) -> float | None:
@@ -354,8 +358,12 @@ def summarise(records: list[dict]) -> dict:
 
     worn = {t: round(float(np.mean([hat(r) for r in rows])), 4) for t, rows in by_target.items()}
     bare = [r for r in measured if r["target"] != "dark" and not hat(r)]
+    recoloured = [r for r in measured if r["target"] != "dark"]
+    read = [r for r in recoloured if r.get("read", True)]
     return {
-        "recoloured": share([r for r in measured if r["target"] != "dark"]),
+        "recoloured": share(recoloured),
+        "recoloured_read": share(read), "read": round(len(read) / len(recoloured), 4)
+        if recoloured else None,
         "recoloured_no_hat": share(bare), "no_hat_copies": len(bare), "hat": worn,
         "control": share([r for r in measured if r["target"] == "dark"]),
         "copies": len(records), "no_face": len(records) - len(measured),
@@ -374,6 +382,10 @@ def format_haircolour(report: dict) -> str:
     lines = [f"hair colour in 5 groups on recoloured copies: {report['recoloured']} "
              f"({report['photos']} photos, {report['copies']} copies, no face found in "
              f"{report['no_face']}); unchanged dark hair: {report['control']}"]
+    if report.get("read") is not None:
+        lines.append(f"hair colour read at all (not the default for too little hair seen): "
+                     f"{report['read']:.2f} of the recoloured copies; named right among "
+                     f"those: {report['recoloured_read']}")
     if report.get("hat"):
         lines.append(f"read without a hat: {report.get('recoloured_no_hat')} of "
                      f"{report.get('no_hat_copies')} recoloured copies; read as wearing "

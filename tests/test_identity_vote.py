@@ -189,6 +189,29 @@ def test_rules_of_clearly_another_look():
         == ["facial_hair", "glasses"]
     grey = Sample(_look(hair_colour="grey", hair_rgb=(155, 154, 151)), colour=False)
     assert differences(grey, me) == []  # a greyscale photo has no hair colour to compare
+    blondes = [Sample(_look(hair_colour="blonde", hair_rgb=(210, 178, 116)), None, str(i))
+               for i in range(3)]
+    unread = Sample(_look(hair_colour="dark_brown", hair_rgb=(61, 43, 32),
+                          hair_colour_read=False))
+    assert differences(unread, blondes) == []  # a crop cut at the brows: the default, not dark
+
+
+def test_a_photo_whose_hair_colour_was_not_read_does_not_vote_on_it():
+    """A first selfie cut at the brows (its hair colour only the dark default) must not
+    outvote a later one that shows the hair: its hair colour casts no vote."""
+    unread = _look(hair_colour="dark_brown", hair_rgb=(61, 43, 32), hair_colour_read=False,
+                   glasses="glasses")
+    blonde = _look(hair_colour="blonde", hair_rgb=(210, 178, 116))
+    look, _face = vote([Sample(unread, None, "a"), Sample(blonde, None, "b")])
+    assert (look.hair_colour, look.hair_rgb, look.hair_colour_read) \
+        == ("blonde", (210, 178, 116), True)
+    # without the flag the tie keeps the first photo's: what the flag changes
+    look, _face = vote([Sample(unread.replace(hair_colour_read=True), None, "a"),
+                        Sample(blonde, None, "b")])
+    assert look.hair_colour == "dark_brown"
+    # no photo read it: the default stays, and says so
+    look, _face = vote([Sample(unread, None, "a"), Sample(unread, None, "b")])
+    assert look.hair_colour == "dark_brown" and not look.hair_colour_read
 
 
 def test_differing_photo_is_offered_and_the_offer_replaces_the_look(redis_db):

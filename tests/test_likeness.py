@@ -71,7 +71,8 @@ def test_to_dict_is_exactly_the_contract():
         "hair": {"length": "long", "colour": "blonde", "rgb": "#d2b274"},
         "facial_hair": "none", "glasses": "sunglasses", "headwear": "cap",
         "skin": {"rgb": "#a07e56", "monk": 6},
-        "hair_detail": {"style": "long_wavy", "hairline": "fringe", "highlight": None},
+        "hair_detail": {"style": "long_wavy", "hairline": "fringe", "highlight": None,
+                        "colour_read": True},
         "facial_hair_rgb": None, "headwear_rgb": None,
         "eyes": {"colour": "brown", "rgb": "#6a4023"},
         "age_signs": "none", "earrings": "none", "face": {},
@@ -371,3 +372,29 @@ def test_bisenet_finds_a_bald_head_in_a_tight_crop(bisenet, faces):
     for name, length in lengths.items():
         if name != "likeness_bald.jpg":
             assert length != "none", name
+
+
+def test_hair_cut_off_at_the_brows_is_not_read_as_a_colour(bisenet):
+    """A crop cut at the brows shows too little hair to name its colour: the likeness says so
+    (hair_colour_read False, the dark default) instead of passing the default off as measured;
+    the whole photo's hair is read."""
+    from botkit import fixture_bytes
+
+    from pipeline.analyze import AnalyzerOptions, FaceAnalyzer
+    from pipeline.decode import decode_image
+
+    rgb = decode_image(fixture_bytes("likeness_long_hair.jpg")).rgb
+    with FaceAnalyzer.create_from_options(AnalyzerOptions(max_faces=1)) as analyzer:
+        (face,) = analyzer.detect(rgb)
+        points = face.landmarks[:, :2]
+        brow = int(points[[70, 300, 105, 334], 1].min())
+        x0, x1 = int(points[:, 0].min()), int(points[:, 0].max())
+        crop = np.ascontiguousarray(rgb[brow - 3:int(points[:, 1].max()) + 5, x0 - 5:x1 + 5])
+        (cropped_face,) = analyzer.detect(crop)
+    whole = bisenet.measure(rgb, face)
+    assert whole.hair_colour_read and whole.to_dict()["hair_detail"]["colour_read"] is True
+    cut = bisenet.measure(crop, cropped_face)
+    assert not cut.hair_colour_read and cut.hair_colour == "dark_brown"
+    assert Likeness.from_dict(cut.to_dict()).hair_colour_read is False
+    # a colour the person chooses by name is known
+    assert cut.replace(hair_colour="blonde").hair_colour_read

@@ -8,14 +8,17 @@ keeps the photos' looks and calls them.
   the first one's look), except what is worn (glasses, headwear, earrings): that needs more
   than half the photos, else none (people take them off); each measured colour is the
   per-channel median of the photos that voted for the winning name (so the colour always fits
-  its name); the skin is the median skin colour and its Monk index; each face proportion is its
-  median. Colour traits are voted by colour photos only when there are any (a greyscale photo
-  has no hair or skin colour).
+  its name); a photo that showed too little hair to read its colour (hair_colour_read False:
+  the dark default) does not vote on hair colour while another photo read one; the skin is
+  the median skin colour and its Monk index; each face proportion is its median. Colour
+  traits are voted by colour photos only when there are any (a greyscale photo has no hair or
+  skin colour).
 - `differences(photo, person)`: why a photo's look is clearly not this person's, or nothing.
   "Clearly" is a score: a strong sign counts 2, a weak one 1, and 2 is enough:
     strong: another hair colour group (HAIR_COLOUR_GROUPS) whose colour is also far off
             (CIELAB distance >= HAIR_DELTA_E: the same hair under warm, cool, dim or bright
-            light moves less), both photos in colour, hair showing in both; a full beard or
+            light moves less), both photos in colour, hair showing and its colour read in
+            both; a full beard or
             goatee against none; skin SKIN_STEPS (3) or more Monk steps away, both in colour;
     weak:   glasses (not sunglasses: people put those on) against none; another facial hair
             that is not the strong case (stubble or a moustache against none, a beard against
@@ -190,6 +193,9 @@ def vote(samples: list[Sample]) -> tuple[Likeness, str | None]:
         votes.chosen.update(hair_colour=None, hair_highlight_rgb=None)
     else:
         with_hair = [lk for lk in coloured if lk.hair_length != "none"] or coloured
+        # a photo that showed too little hair to read its colour has only the default: no vote
+        with_hair = [lk for lk in with_hair if lk.hair_colour_read] or with_hair
+        votes.chosen["hair_colour_read"] = any(lk.hair_colour_read for lk in with_hair)
         votes.name("hair_colour", with_hair)
         votes.colour_of("hair_colour", "hair_rgb", with_hair)
         agree = [lk for lk in with_hair if lk.hair_colour == votes.chosen["hair_colour"]]
@@ -240,7 +246,8 @@ def with_locks(likeness: Likeness, locked: dict[str, Any]) -> Likeness:
 
 
 def _hair_shows(lk: Likeness) -> bool:
-    return lk.hair_length != "none" and lk.headwear not in HIDES_HAIR and bool(lk.hair_colour)
+    return (lk.hair_length != "none" and lk.headwear not in HIDES_HAIR and bool(lk.hair_colour)
+            and lk.hair_colour_read)
 
 
 def differences(photo: Sample, person: list[Sample]) -> list[str]:

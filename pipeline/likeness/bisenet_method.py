@@ -91,6 +91,7 @@ class BiSeNetLikeness:
         likeness = Likeness(
             hair_length=length, hair_colour=colour, hair_rgb=hair.rgb, hair_style=style,
             hair_highlight_rgb=None if length == "none" else hair.highlight_rgb,
+            hair_colour_read=length != "none" and "hair_L" in hair.features,
             facial_hair=common.facial_hair, facial_hair_rgb=common.facial_hair_rgb,
             glasses=glasses, headwear=headwear, headwear_rgb=headwear_rgb,
             skin_rgb=common.skin_rgb, monk=common.monk, lips_rgb=common.lips_rgb,

@@ -59,6 +59,11 @@ def _extra_from_dict(data: dict) -> dict[str, Any]:
         changes["hair_style"] = _name(detail["style"], HAIR_STYLES, "hair style")
     if detail.get("hairline") is not None:
         changes["hairline"] = _name(detail["hairline"], HAIRLINES, "hairline")
+    if "colour_read" in detail:
+        if not isinstance(detail["colour_read"], bool):
+            raise MojiError("bad_likeness", "\"hair_detail\".\"colour_read\" must be true or "
+                            "false.")
+        changes["hair_colour_read"] = detail["colour_read"]
     if "highlight" in detail:
         changes["hair_highlight_rgb"] = (None if detail["highlight"] is None
                                          else _colour(detail["highlight"], "hair highlight"))
@@ -106,6 +111,10 @@ class Likeness:
     # Issue 16's traits. Each has a default that draws as before, so a kept look from an
     # older version reads back unchanged.
     hair_highlight_rgb: tuple[int, int, int] | None = None  # two-tone hair: streaks, highlights
+    # False when too little hair was seen to read its colour (a crop cut at the brows, a hood):
+    # hair_colour is then the dark default, not a measurement, and the look's vote and its
+    # "clearly someone else" check leave it out.
+    hair_colour_read: bool = True
     hairline: str = "fringe"
     headwear_rgb: tuple[int, int, int] | None = None  # None: the style's own headwear colour
     eye_colour: str = "brown"
@@ -135,7 +144,8 @@ class Likeness:
         """Issue 16's traits, beside the original contract's keys (which keep their shapes)."""
         hair = {"style": self.hair_style, "hairline": self.hairline,
                 "highlight": rgb_to_hex(self.hair_highlight_rgb)
-                if self.hair_highlight_rgb else None}
+                if self.hair_highlight_rgb else None,
+                "colour_read": self.hair_colour_read}
         return {
             "hair_detail": hair,
             "facial_hair_rgb": rgb_to_hex(self.facial_hair_rgb) if self.facial_hair_rgb else None,
@@ -195,6 +205,8 @@ class Likeness:
         new = dataclasses.replace(self, **changes)
         if "hair_colour" in changes and new.hair_colour is not None and "hair_rgb" not in changes:
             new.hair_rgb = hex_to_rgb(HAIR_SWATCHES[new.hair_colour])
+        if "hair_colour" in changes and "hair_colour_read" not in changes:
+            new.hair_colour_read = True  # a colour chosen by name is known, not the default
         if new.hair_length == "none":
             new.hair_colour = None
         elif new.hair_colour is None:
