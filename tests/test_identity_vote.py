@@ -196,9 +196,9 @@ def test_rules_of_clearly_another_look():
     assert differences(unread, blondes) == []  # a crop cut at the brows: the default, not dark
 
 
-def test_a_photo_whose_hair_colour_was_not_read_does_not_vote_on_it():
+def test_a_photo_whose_hair_colour_was_not_read_counts_half_a_vote():
     """A first selfie cut at the brows (its hair colour only the dark default) must not
-    outvote a later one that shows the hair: its hair colour casts no vote."""
+    outvote a later one that shows blonde hair; but two defaults hold against one reading."""
     unread = _look(hair_colour="dark_brown", hair_rgb=(61, 43, 32), hair_colour_read=False,
                    glasses="glasses")
     blonde = _look(hair_colour="blonde", hair_rgb=(210, 178, 116))
@@ -209,8 +209,10 @@ def test_a_photo_whose_hair_colour_was_not_read_does_not_vote_on_it():
     look, _face = vote([Sample(unread.replace(hair_colour_read=True), None, "a"),
                         Sample(blonde, None, "b")])
     assert look.hair_colour == "dark_brown"
-    # no photo read it: the default stays, and says so
-    look, _face = vote([Sample(unread, None, "a"), Sample(unread, None, "b")])
+    # two defaults against one reading: the tie keeps the first photo's, still a default
+    brown = _look(hair_colour="brown", hair_rgb=(107, 74, 49))
+    look, _face = vote([Sample(unread, None, "a"), Sample(unread, None, "b"),
+                        Sample(brown, None, "c")])
     assert look.hair_colour == "dark_brown" and not look.hair_colour_read
 
 

@@ -9,7 +9,7 @@ keeps the photos' looks and calls them.
   than half the photos, else none (people take them off); each measured colour is the
   per-channel median of the photos that voted for the winning name (so the colour always fits
   its name); a photo that showed too little hair to read its colour (hair_colour_read False:
-  the dark default) does not vote on hair colour while another photo read one; the skin is
+  the dark default) counts half a vote on hair colour (UNREAD_VOTE); the skin is
   the median skin colour and its Monk index; each face proportion is its median. Colour
   traits are voted by colour photos only when there are any (a greyscale photo has no hair or
   skin colour).
@@ -68,6 +68,11 @@ HIDES_HAIR = ("hijab", "turban", "keffiyeh", "headscarf")
 # Likeness fields for which None is an answer (no hair colour, no highlight, no measured shade)
 OPTIONAL = ("hair_colour", "hair_style", "hair_highlight_rgb", "facial_hair_rgb", "headwear_rgb",
             "eye_rgb", "lips_rgb")
+# A photo that showed too little hair to read its colour (hair_colour_read False) has only the
+# dark default: it counts half a vote on hair colour. A default is what most people's hair is,
+# not what was seen, so one photo that shows blonde hair outvotes a first selfie cut at the
+# brows; but two defaults still hold against one reading (a greenish cast read as brown).
+UNREAD_VOTE = 0.5
 GUESSES_KEPT = 4  # names per trait kept from each photo's ranked guesses
 
 # The named traits voted on, as Likeness fields. The colours that go with a name are voted among
@@ -119,6 +124,14 @@ def photo_key(file_unique_id: str) -> str:
 def _mode(values: list[Any]) -> Any:
     """The most common value; a tie goes to the one seen first (Counter keeps that order)."""
     return Counter(values).most_common(1)[0][0] if values else None
+
+
+def _weighted_mode(votes: list[tuple[Any, float]]) -> Any:
+    """The value with the most weight; a tie goes to the one seen first."""
+    weights: dict[Any, float] = {}
+    for value, weight in votes:
+        weights[value] = weights.get(value, 0.0) + weight
+    return max(weights, key=weights.get) if weights else None  # max keeps the first of a tie
 
 
 def _median_rgb(colours: list[Any]) -> tuple[int, int, int] | None:
@@ -193,12 +206,13 @@ def vote(samples: list[Sample]) -> tuple[Likeness, str | None]:
         votes.chosen.update(hair_colour=None, hair_highlight_rgb=None)
     else:
         with_hair = [lk for lk in coloured if lk.hair_length != "none"] or coloured
-        # a photo that showed too little hair to read its colour has only the default: no vote
-        with_hair = [lk for lk in with_hair if lk.hair_colour_read] or with_hair
-        votes.chosen["hair_colour_read"] = any(lk.hair_colour_read for lk in with_hair)
-        votes.name("hair_colour", with_hair)
-        votes.colour_of("hair_colour", "hair_rgb", with_hair)
-        agree = [lk for lk in with_hair if lk.hair_colour == votes.chosen["hair_colour"]]
+        colour = _weighted_mode([(lk.hair_colour, 1.0 if lk.hair_colour_read else UNREAD_VOTE)
+                                 for lk in with_hair if lk.hair_colour is not None])
+        votes.chosen["hair_colour"] = colour
+        agree = [lk for lk in with_hair if lk.hair_colour == colour]
+        read = [lk for lk in agree if lk.hair_colour_read]
+        votes.chosen["hair_colour_read"] = bool(read) or not agree
+        votes.colour_of("hair_colour", "hair_rgb", read or with_hair)
         streaked = [lk.hair_highlight_rgb for lk in agree if lk.hair_highlight_rgb]
         votes.chosen["hair_highlight_rgb"] = (_median_rgb(streaked)
                                               if len(streaked) * 2 > len(agree) else None)
