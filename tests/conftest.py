@@ -12,7 +12,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 # Tests must never touch the network: a missing model is an error that says how to fix it.
 os.environ.setdefault("MOJI_OFFLINE", "1")
-# Three test processes (pytest -n 3) and the bots and workers they start share the machine's
+# Four test processes (pytest -n 4) and the bots and workers they start share the machine's
 # cores: one torch/OpenMP thread each, as `moji run` gives its workers their share. With the
 # default (a thread per core in every process) their threads spin waiting for each other: a
 # quarter of the suite's CPU time (docs/measured.md).
