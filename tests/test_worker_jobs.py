@@ -183,6 +183,11 @@ def test_callback_data_is_short_and_strictly_parsed():
     texts = [b["text"] for row in main_keyboard(kept)["inline_keyboard"] for b in row]
     assert texts == ["Hair: long", "Hair colour: blonde", "Facial hair: none", "Glasses: none",
                      "Headwear: none", "Skin tone: 4", "Take my look from my next photo"]
+    # a hair colour no selfie showed (cut at the brows) is marked as a guess; a chosen one is not
+    unseen = Identity.from_likeness(_likeness().replace(hair_colour="dark_brown",
+                                                        hair_colour_read=False), "face-oval", 1)
+    assert "Hair colour: dark brown ?" in [b["text"] for row in main_keyboard(unseen)
+                                           ["inline_keyboard"] for b in row]
     press = parse_callback("me:123456:s:gl:sunglasses")
     assert (press.version, press.action, press.trait.code, press.value) == (
         123456, "s", "gl", "sunglasses")

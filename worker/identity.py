@@ -656,7 +656,7 @@ def label(trait: Trait) -> str:
 
 def main_keyboard(identity: Identity) -> dict[str, Any]:
     """One button per trait with its value, two per row, then "take again"."""
-    buttons = [{"text": f"{label(trait)}: {shown(identity.value(code))}",
+    buttons = [{"text": f"{label(trait)}: {shown(identity.value(code))}{_unseen(identity, code)}",
                 "callback_data": callback_data(identity.version, "t", code)}
                for code, trait in TRAITS.items()]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
@@ -664,6 +664,16 @@ def main_keyboard(identity: Identity) -> dict[str, Any]:
               else _("Take my look from my next photo"))
     rows.append([{"text": retake, "callback_data": callback_data(identity.version, "r")}])
     return {"inline_keyboard": rows}
+
+
+def _unseen(identity: Identity, code: str) -> str:
+    """The mark " ?" after a hair colour no selfie showed (Likeness.hair_colour_read: too
+    little hair seen; the dark default is drawn), so that the person sees it is a guess worth
+    a tap."""
+    if code != "hc" or identity.value("hl") == "none":
+        return ""
+    detail = identity.likeness.get("hair_detail") or {}
+    return " ?" if detail.get("colour_read") is False else ""
 
 
 def trait_keyboard(identity: Identity, code: str) -> dict[str, Any]:
