@@ -18,8 +18,8 @@ keeps the photos' looks and calls them.
     strong: another hair colour group (HAIR_COLOUR_GROUPS) whose colour is also far off
             (CIELAB distance >= HAIR_DELTA_E: the same hair under warm, cool, dim or bright
             light moves less), both photos in colour, hair showing and its colour read in
-            both; a full beard or
-            goatee against none; skin SKIN_STEPS (3) or more Monk steps away, both in colour;
+            both; a full beard or goatee against none; skin SKIN_STEPS (3) or more Monk
+            steps away, both in colour;
     weak:   glasses (not sunglasses: people put those on) against none; another facial hair
             that is not the strong case (stubble or a moustache against none, a beard against
             stubble); a hair length two steps away (short against long, hair against bald).
@@ -121,17 +121,13 @@ def photo_key(file_unique_id: str) -> str:
     return hashlib.sha1(file_unique_id.encode()).hexdigest()[:10]
 
 
-def _mode(values: list[Any]) -> Any:
-    """The most common value; a tie goes to the one seen first (Counter keeps that order)."""
-    return Counter(values).most_common(1)[0][0] if values else None
-
-
-def _weighted_mode(votes: list[tuple[Any, float]]) -> Any:
-    """The value with the most weight; a tie goes to the one seen first."""
-    weights: dict[Any, float] = {}
-    for value, weight in votes:
-        weights[value] = weights.get(value, 0.0) + weight
-    return max(weights, key=weights.get) if weights else None  # max keeps the first of a tie
+def _mode(values: list[Any], weights: list[float] | None = None) -> Any:
+    """The value with the most votes (each one, or its `weights`); a tie goes to the one seen
+    first."""
+    totals: dict[Any, float] = {}
+    for value, weight in zip(values, weights or [1.0] * len(values), strict=True):
+        totals[value] = totals.get(value, 0.0) + weight
+    return max(totals, key=totals.get) if totals else None  # max keeps the first of a tie
 
 
 def _median_rgb(colours: list[Any]) -> tuple[int, int, int] | None:
@@ -155,8 +151,12 @@ class _Votes:
                 return coloured
         return [s.likeness for s in self.samples]
 
-    def name(self, trait: str, voters: list[Likeness]) -> Any:
-        winner = _mode([getattr(lk, trait) for lk in voters if getattr(lk, trait) is not None])
+    def name(self, trait: str, voters: list[Likeness],
+             weight: Callable[[Likeness], float] | None = None) -> Any:
+        """The most common `trait` among `voters` (each counting `weight(lk)`, else one)."""
+        voting = [lk for lk in voters if getattr(lk, trait) is not None]
+        winner = _mode([getattr(lk, trait) for lk in voting],
+                       [weight(lk) for lk in voting] if weight else None)
         self.chosen[trait] = winner
         return winner
 
@@ -206,9 +206,8 @@ def vote(samples: list[Sample]) -> tuple[Likeness, str | None]:
         votes.chosen.update(hair_colour=None, hair_highlight_rgb=None)
     else:
         with_hair = [lk for lk in coloured if lk.hair_length != "none"] or coloured
-        colour = _weighted_mode([(lk.hair_colour, 1.0 if lk.hair_colour_read else UNREAD_VOTE)
-                                 for lk in with_hair if lk.hair_colour is not None])
-        votes.chosen["hair_colour"] = colour
+        colour = votes.name("hair_colour", with_hair,
+                            weight=lambda lk: 1.0 if lk.hair_colour_read else UNREAD_VOTE)
         agree = [lk for lk in with_hair if lk.hair_colour == colour]
         read = [lk for lk in agree if lk.hair_colour_read]
         votes.chosen["hair_colour_read"] = bool(read) or not agree

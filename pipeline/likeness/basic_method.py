@@ -124,8 +124,8 @@ class BasicLikeness:
         core = hair & (yy < eye_y)
         if core.sum() < 20:
             core = hair
-        colour_read = bool(core.sum() >= 5) and length != "none"
-        if core.sum() >= 5:
+        seen = bool(core.sum() >= 5)  # enough hair to read its colour
+        if seen:
             hair_rgb = tuple(int(round(c)) for c in common.light.apply(
                 body_colour(frame.image[core])))
             colour = name_hair_colour(hair_rgb, grey_photo=common.grey)
@@ -142,7 +142,7 @@ class BasicLikeness:
         likeness = Likeness(
             hair_length=length, hair_colour=colour,
             hair_rgb=hair_rgb, hair_style=style, facial_hair=common.facial_hair,  # type: ignore[arg-type]
-            hair_colour_read=colour_read,
+            hair_colour_read=seen and length != "none",
             facial_hair_rgb=common.facial_hair_rgb,
             glasses=glasses, headwear=headwear, skin_rgb=common.skin_rgb, monk=common.monk,
             lips_rgb=common.lips_rgb, eye_colour=eye_colour, eye_rgb=eye_rgb,
